@@ -1,0 +1,112 @@
+# Makefile: the single build entry point of Colony (see README.md and SPEC section 1).
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PKGS    := libnl-route-3.0 libnl-3.0 libcap libseccomp inih
+DEB_PKGS := libcap-dev libnl-3-dev libnl-route-3-dev libseccomp-dev libinih-dev check pkg-config \
+	iproute2 procps redis-server curl python3
+B       := build
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -I. $(PKG_CFLAGS) \
+	-DCOLONY_LIBEXEC='"$(PREFIX)/libexec/colony"'
+LDFLAGS ?=
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+B       := build/sanitize
+endif
+
+LIB_SRC     := $(wildcard config/*.c) $(wildcard netns/*.c) \
+	supervisor/engine.c supervisor/proto.c supervisor/cgroup.c supervisor/util.c
+ROOT_SRC    := $(wildcard supervisor/root*.c)
+CTL_SRC     := $(wildcard supervisor/ctl*.c)
+COLONYD_SRC := $(wildcard colonyd/*.c)
+COLONYD_LIB_SRC := $(filter-out colonyd/main.c,$(COLONYD_SRC))
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+LIB_OBJ     := $(call obj,$(LIB_SRC))
+ROOT_OBJ    := $(call obj,$(ROOT_SRC))
+CTL_OBJ     := $(call obj,$(CTL_SRC))
+COLONYD_OBJ := $(call obj,$(COLONYD_SRC))
+COLONYD_LIB_OBJ := $(call obj,$(COLONYD_LIB_SRC))
+UNIT_OBJ    := $(call obj,$(UNIT_SRC))
+
+BINS := $(B)/colony-supervisor $(B)/colonyd $(B)/colonyctl
+
+.PHONY: all deps check unit integration run install bench fuzz lint clean
+all: $(BINS) $(B)/stamp
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libcolony.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/colony-supervisor: $(ROOT_OBJ) $(B)/libcolony.a
+	$(CC) $(LDFLAGS) -o $@ $(ROOT_OBJ) $(B)/libcolony.a $(PKG_LIBS)
+
+$(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a
+	$(CC) $(LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(PKG_LIBS)
+
+$(B)/colonyctl: $(CTL_OBJ) $(B)/libcolony.a
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(B)/libcolony.a $(PKG_LIBS)
+
+# A tiny static service used by tests and the benchmark.
+$(B)/stamp: tests/bench/stamp.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
+
+$(B)/unit-tests: $(UNIT_OBJ) $(COLONYD_LIB_OBJ) $(B)/libcolony.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(COLONYD_LIB_OBJ) $(B)/libcolony.a $(PKG_LIBS) $(CHECK_LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+# The unit suite, then the integration tests (as root, with real namespaces and cgroups).
+check: deps
+	@$(MAKE) --no-print-directory all $(B)/unit-tests
+	@$(MAKE) --no-print-directory unit integration
+
+unit: $(B)/unit-tests
+	$(B)/unit-tests
+
+integration: all
+	BUILD=$(abspath $(B)) bash tests/integration/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p build/demo
+	$(B)/colony-supervisor -c config/examples/demo.ini
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/colony \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(B)/colony-supervisor $(B)/colonyctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(B)/colonyd $(DESTDIR)$(PREFIX)/libexec/colony/colonyd
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

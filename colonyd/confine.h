@@ -1,0 +1,31 @@
+/* confine.h: a service's credentials, capabilities and seccomp filter, prepared once and applied in the child. */
+#ifndef COLONY_CONFINE_H
+#define COLONY_CONFINE_H
+
+/*
+ * confine_prepare runs in colonyd, once per service definition (at start and
+ * on reload): it resolves supplementary groups and builds the seccomp BPF
+ * program, so the spawn path does no look-ups and no filter compilation.
+ * confine_apply runs in the forked child, just before execve, in crun's order
+ * (SPEC section 4): rlimits; bounding set; keep caps across setuid; groups,
+ * gid, uid; permitted/effective/inheritable, ambient cleared; no_new_privs;
+ * seccomp last. It uses only async-signal-safe calls and no allocation.
+ */
+
+#include <stddef.h>
+
+struct cfg_service;
+struct confine;
+
+/* Returns NULL with a message in err ("COLONY/SERVICE: ...") on failure. */
+struct confine *confine_prepare(const char *colony, const struct cfg_service *svc,
+    char *err, size_t errlen);
+void confine_free(struct confine *c);
+
+/*
+ * In the child. Returns 0, or -1 with a precise message in err such as
+ * "setresuid(33): Operation not permitted" (err must be a preallocated buffer).
+ */
+int confine_apply(const struct confine *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,51 @@
+/* netns.h: network namespaces and links through libnl-route-3; knows nothing of supervision. */
+#ifndef COLONY_NETNS_H
+#define COLONY_NETNS_H
+
+/*
+ * All functions return 0 on success and -1 on failure with a message in err
+ * that names the namespace or link and the netlink or system error, e.g.
+ * "veth vc1a2b3c4d: add: Object exists". Nothing is left half-made on failure.
+ * The calling thread's own network namespace is never changed on return.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NNS_RUN_DIR "/run/netns"
+
+/* Create a new network namespace with `lo` up. *nsfd is an O_CLOEXEC fd on it. */
+int nns_create(int *nsfd, char *err, size_t errlen);
+
+/* Bind-mount nsfd at NNS_RUN_DIR/<name> (as `ip netns add` does), making the
+   directory a shared mount point first if needed. */
+int nns_publish(int nsfd, const char *name, char *err, size_t errlen);
+/* Unmount and remove NNS_RUN_DIR/<name>; absent is not an error. */
+int nns_unpublish(const char *name, char *err, size_t errlen);
+
+/* Deterministic host-side veth name for a colony: at most 15 characters. */
+void nns_veth_name(const char *prefix, const char *colony, char out[16]);
+
+/*
+ * Make sure bridge `name` exists, is up, and carries gateway/prefix_len
+ * (host byte order). *created tells whether this call created it.
+ * mtu 0 leaves the MTU alone.
+ */
+int nns_bridge_ensure(const char *name, uint32_t gateway, unsigned prefix_len, unsigned mtu,
+    bool *created, char *err, size_t errlen);
+/* Delete a link by name (bridge or host veth end); absent is not an error. */
+int nns_link_delete(const char *name, char *err, size_t errlen);
+/* 1 if a link of that name exists in the caller's namespace, 0 if not, -1 on error. */
+int nns_link_exists(const char *name);
+
+/*
+ * Create veth pair host_name <-> peer, enslave host_name to bridge and bring it
+ * up; move the peer into nsfd, and there (over a netlink socket opened inside
+ * it) rename it eth0, give it addr/prefix_len, bring it up and add a default
+ * route via gateway. On failure everything made is removed.
+ */
+int nns_veth_attach(int nsfd, const char *host_name, const char *bridge, uint32_t addr,
+    unsigned prefix_len, uint32_t gateway, unsigned mtu, char *err, size_t errlen);
+
+#endif
