@@ -1,0 +1,83 @@
+# lib.sh: helpers for integration tests: a private root instance with unique names, waits, and cleanup.
+# Source it first; then write_config, start_root, and use ctl / wait_for / assert helpers.
+set -euo pipefail
+BUILD=${BUILD:?}
+ID="t$$$(printf '%04x' $RANDOM)"		# unique per test instance
+T=$(mktemp -d "/tmp/colony-$ID.XXXX")
+CONF=$T/colony.ini
+SOCK=$T/control.sock
+CGNAME="colonytest-$ID"
+NSPREFIX="ct$ID-"
+ROOT_PID=""
+export COLONY_SOCKET=$SOCK
+
+log() { echo "# $*" >&2; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+# The [supervisor] section every test starts from; extra lines as arguments.
+supervisor_section() {
+	cat <<EOT
+[supervisor]
+state_dir = $T/state
+control_socket = $SOCK
+log_dir = $T/log
+cgroup_name = $CGNAME
+netns_prefix = $NSPREFIX
+colonyd = $BUILD/colonyd
+EOT
+	for l in "$@"; do echo "$l"; done
+}
+
+start_root() {
+	"$BUILD/colony-supervisor" -c "$CONF" >"$T/root.out" 2>&1 &
+	ROOT_PID=$!
+	wait_for 10 test -S "$SOCK" || { cat "$T/root.out" >&2; die "root did not start"; }
+}
+
+ctl() { "$BUILD/colonyctl" -s "$SOCK" "$@"; }
+
+# wait_for SECONDS CMD...: retry CMD every 20 ms until it succeeds.
+wait_for() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# field NAME COLUMN: a column of `colonyctl status NAME` (2 = state, 3 = pid, 5 = restarts).
+field() { ctl status "$1" 2>/dev/null | awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }'; }
+state_is() { [ "$(field "$1" 2)" = "$2" ]; }
+pid_of() { field "$1" 3; }
+
+assert_eq() { [ "$1" = "$2" ] || die "${3:-values differ}: '$1' != '$2'"; }
+assert_ne() { [ "$1" != "$2" ] || die "${3:-values equal}: '$1'"; }
+
+cleanup() {
+	local rc=$?
+	if [ -n "$ROOT_PID" ] && kill -0 "$ROOT_PID" 2>/dev/null; then
+		kill -TERM "$ROOT_PID" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$ROOT_PID" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$ROOT_PID" 2>/dev/null || true
+	fi
+	# Anything the test's cgroups still hold dies; then the cgroups and netns go.
+	local v2=/sys/fs/cgroup
+	[ -d /sys/fs/cgroup/unified ] && v2=/sys/fs/cgroup/unified
+	if [ -d "$v2/$CGNAME" ]; then
+		find "$v2/$CGNAME" -name cgroup.kill | while read -r k; do echo 1 >"$k" 2>/dev/null || true; done
+		sleep 0.1
+		find "$v2/$CGNAME" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	fi
+	for c in memory pids cpu; do
+		[ -d "/sys/fs/cgroup/$c/$CGNAME" ] && find "/sys/fs/cgroup/$c/$CGNAME" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
+	for n in /run/netns/"$NSPREFIX"*; do [ -e "$n" ] && ip netns del "$(basename "$n")" 2>/dev/null || true; done
+	if [ $rc -ne 0 ]; then
+		echo "--- root output" >&2; tail -50 "$T/root.out" >&2 2>/dev/null || true
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
