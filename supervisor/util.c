@@ -1,0 +1,226 @@
+/* util.c: small helpers shared by both daemons and colonyctl: clocks, fds, JSON text. */
+#include "supervisor/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t
+clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t util_mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+uint64_t util_real_ms(void) { return clock_ms(CLOCK_REALTIME); }
+
+int
+util_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
+}
+
+int
+util_set_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		return -1;
+	return 0;
+}
+
+int
+util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+str_reserve(struct util_str *s, size_t extra)
+{
+	size_t want = s->len + extra + 1;
+	char *p;
+
+	if (want <= s->cap)
+		return 0;
+	if (want < s->cap * 2)
+		want = s->cap * 2;
+	if (want < 64)
+		want = 64;
+	p = realloc(s->p, want);
+	if (p == NULL)
+		return -1;
+	s->p = p;
+	s->cap = want;
+	return 0;
+}
+
+int
+util_str_add(struct util_str *s, const char *text, size_t len)
+{
+	if (str_reserve(s, len) < 0)
+		return -1;
+	memcpy(s->p + s->len, text, len);
+	s->len += len;
+	s->p[s->len] = '\0';
+	return 0;
+}
+
+int
+util_str_printf(struct util_str *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || str_reserve(s, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(s->p + s->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->len += (size_t)n;
+	return 0;
+}
+
+int
+util_str_json(struct util_str *s, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (util_str_add(s, "\"", 1) < 0)
+		return -1;
+	for (; *p; p++) {
+		char esc[8];
+
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			if (util_str_add(s, esc, 2) < 0)
+				return -1;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			if (util_str_add(s, esc, 6) < 0)
+				return -1;
+		} else if (util_str_add(s, (const char *)p, 1) < 0) {
+			return -1;
+		}
+	}
+	return util_str_add(s, "\"", 1);
+}
+
+void
+util_str_free(struct util_str *s)
+{
+	free(s->p);
+	s->p = NULL;
+	s->len = s->cap = 0;
+}
+
+void
+util_format_uptime(uint64_t secs, char *out, size_t outlen)
+{
+	if (secs >= 86400)
+		snprintf(out, outlen, "%llud%lluh", (unsigned long long)(secs / 86400),
+		    (unsigned long long)(secs % 86400 / 3600));
+	else if (secs >= 3600)
+		snprintf(out, outlen, "%lluh%llum", (unsigned long long)(secs / 3600),
+		    (unsigned long long)(secs % 3600 / 60));
+	else if (secs >= 60)
+		snprintf(out, outlen, "%llum%llus", (unsigned long long)(secs / 60),
+		    (unsigned long long)(secs % 60));
+	else
+		snprintf(out, outlen, "%llus", (unsigned long long)secs);
+}
+
+ssize_t
+util_read_file(const char *path, char *buf, size_t buflen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off + 1 < buflen) {
+		ssize_t n = read(fd, buf + off, buflen - 1 - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	close(fd);
+	return (ssize_t)off;
+}
+
+int
+util_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = util_write_all(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+util_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
