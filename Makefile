@@ -41,7 +41,7 @@ UNIT_OBJ    := $(call obj,$(UNIT_SRC))
 
 BINS := $(B)/colony-supervisor $(B)/colonyd $(B)/colonyctl
 
-.PHONY: all deps check unit integration run install bench fuzz lint clean
+.PHONY: all deps check unit integration run install bench fuzz lint soak clean
 all: $(BINS) $(B)/stamp
 
 $(B)/obj/%.o: %.c
@@ -105,6 +105,22 @@ install: all
 	install -m 755 $(B)/colonyd $(DESTDIR)$(PREFIX)/libexec/colony/colonyd
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+# Performance table against s6, runsv and a raw clone3+pidfd floor (SPEC section 10).
+bench: deps all
+	BUILD=$(abspath $(B)) SCALE=$(SCALE) bash tests/bench/run.sh
+
+# Coverage-guided fuzzers (libFuzzer) for every parser; FUZZ_SECONDS per fuzzer.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+
+# cppcheck and clang-tidy with the checked-in configuration.
+lint:
+	bash tests/lint.sh
+
+# 200 crashing colonies for 10 minutes under reloads and status calls (not in make check).
+soak: deps all
+	BUILD=$(abspath $(B)) bash tests/soak/run.sh
 
 clean:
 	rm -rf build
