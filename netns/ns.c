@@ -1,0 +1,199 @@
+/* ns.c: creating network namespaces (with lo up) and publishing them under /run/netns. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netns/netns.h"
+#include "netns/nns_priv.h"
+
+int
+nns_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int
+nns_sock_open(struct nl_sock **sk, char *err, size_t errlen)
+{
+	int rc;
+
+	*sk = nl_socket_alloc();
+	if (*sk == NULL)
+		return nns_fail(err, errlen, "netlink: socket: out of memory");
+	/* libnl opens it SOCK_CLOEXEC, so services never inherit it. */
+	rc = nl_connect(*sk, NETLINK_ROUTE);
+	if (rc < 0) {
+		nl_socket_free(*sk);
+		*sk = NULL;
+		return nns_fail(err, errlen, "netlink: connect: %s", nl_geterror(rc));
+	}
+	return 0;
+}
+
+int
+nns_sock_open_in(int nsfd, struct nl_sock **sk, char *err, size_t errlen)
+{
+	nns_auto_fd int saved = open(NNS_SELF_NS, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	*sk = NULL;
+	if (saved < 0)
+		return nns_fail(err, errlen, "netns: open %s: %s", NNS_SELF_NS, strerror(errno));
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return nns_fail(err, errlen, "netns: setns: %s", strerror(errno));
+	/* A netlink socket stays bound to the namespace it was opened in. */
+	rc = nns_sock_open(sk, err, errlen);
+	if (setns(saved, CLONE_NEWNET) < 0) {
+		rc = nns_fail(err, errlen, "netns: setns back: %s", strerror(errno));
+		if (*sk != NULL)
+			nl_socket_free(*sk);
+		*sk = NULL;
+	}
+	return rc;
+}
+
+/* Bring `lo` up in the calling thread's (new) namespace. */
+static int
+nns_lo_up(char *err, size_t errlen)
+{
+	nns_auto_sock struct nl_sock *sk = NULL;
+	nns_auto_link struct rtnl_link *lo = NULL;
+	nns_auto_link struct rtnl_link *change = NULL;
+	int rc;
+
+	if (nns_sock_open(&sk, err, errlen) < 0)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, "lo", &lo);
+	if (rc < 0)
+		return nns_fail(err, errlen, "link lo: get: %s", nl_geterror(rc));
+	change = rtnl_link_alloc();
+	if (change == NULL)
+		return nns_fail(err, errlen, "link lo: out of memory");
+	rtnl_link_set_flags(change, IFF_UP);
+	rc = rtnl_link_change(sk, lo, change, 0);
+	if (rc < 0)
+		return nns_fail(err, errlen, "link lo: up: %s", nl_geterror(rc));
+	return 0;
+}
+
+int
+nns_create(int *nsfd, char *err, size_t errlen)
+{
+	nns_auto_fd int saved = open(NNS_SELF_NS, O_RDONLY | O_CLOEXEC);
+	int fd = -1, rc;
+
+	*nsfd = -1;
+	if (saved < 0)
+		return nns_fail(err, errlen, "netns: open %s: %s", NNS_SELF_NS, strerror(errno));
+	if (unshare(CLONE_NEWNET) < 0)
+		return nns_fail(err, errlen, "netns: unshare: %s", strerror(errno));
+	fd = open(NNS_SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		rc = nns_fail(err, errlen, "netns: open new %s: %s", NNS_SELF_NS, strerror(errno));
+	else
+		rc = nns_lo_up(err, errlen);
+	/* Always go back: the caller's namespace must never change. */
+	if (setns(saved, CLONE_NEWNET) < 0)
+		rc = nns_fail(err, errlen, "netns: setns back: %s", strerror(errno));
+	if (rc < 0) {
+		/* The new namespace dies with its last fd. */
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*nsfd = fd;
+	return 0;
+}
+
+/* A name that is one path component under NNS_RUN_DIR. */
+static bool
+nns_name_ok(const char *name)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	return len > 0 && len <= NAME_MAX && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/*
+ * Make NNS_RUN_DIR a shared mount point, as iproute2 does, so that a bind
+ * mount under it is seen in mount namespaces made later (ip netns exec).
+ */
+static int
+nns_run_dir_shared(char *err, size_t errlen)
+{
+	bool bound = false;
+
+	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return nns_fail(err, errlen, "netns: mkdir %s: %s", NNS_RUN_DIR, strerror(errno));
+	while (mount("", NNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		/* EINVAL: not a mount point yet; make it one and retry once. */
+		if (errno != EINVAL || bound)
+			return nns_fail(err, errlen, "netns: make %s shared: %s", NNS_RUN_DIR,
+			    strerror(errno));
+		if (mount(NNS_RUN_DIR, NNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return nns_fail(err, errlen, "netns: bind %s: %s", NNS_RUN_DIR,
+			    strerror(errno));
+		bound = true;
+	}
+	return 0;
+}
+
+int
+nns_publish(int nsfd, const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX], src[64];
+	int fd, saved_errno;
+
+	if (!nns_name_ok(name))
+		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	if (nns_run_dir_shared(err, errlen) < 0)
+		return -1;
+	/* O_EXCL: like `ip netns add`, never take over an existing entry. */
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return nns_fail(err, errlen, "netns %s: create %s: %s", name, path, strerror(errno));
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+		saved_errno = errno;
+		unlink(path);
+		return nns_fail(err, errlen, "netns %s: bind mount on %s: %s", name, path,
+		    strerror(saved_errno));
+	}
+	return 0;
+}
+
+int
+nns_unpublish(const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (!nns_name_ok(name))
+		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	/* EINVAL: not mounted (a leftover file); ENOENT: already gone. */
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return nns_fail(err, errlen, "netns %s: umount %s: %s", name, path, strerror(errno));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nns_fail(err, errlen, "netns %s: unlink %s: %s", name, path, strerror(errno));
+	return 0;
+}
