@@ -42,7 +42,7 @@ nns_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, unsigned prefix_len
 	return rc == -NLE_EXIST ? 0 : rc;
 }
 
-static bool
+bool
 nns_ifname_ok(const char *name)
 {
 	size_t len = name != NULL ? strnlen(name, IFNAMSIZ) : 0;

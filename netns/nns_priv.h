@@ -2,6 +2,7 @@
 #ifndef COLONY_NNS_PRIV_H
 #define COLONY_NNS_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ int nns_sock_open_in(int nsfd, struct nl_sock **sk, char *err, size_t errlen);
 struct nl_addr *nns_ipv4(uint32_t addr, unsigned prefix_len);
 /* Add addr/prefix_len on ifindex; an address already there is fine. Returns a libnl error. */
 int nns_addr_add(struct nl_sock *sk, int ifindex, uint32_t addr, unsigned prefix_len);
+/* A link name the kernel accepts: 1 to 15 characters, no '/'. */
+bool nns_ifname_ok(const char *name);
 /* Bring an existing link up (and set a non-zero MTU) unless it already is so. A libnl error. */
 int nns_link_up(struct nl_sock *sk, struct rtnl_link *link, unsigned mtu);
 /* Delete a link by name, ignoring errors: used to undo what a call made. */

@@ -19,9 +19,9 @@
 int
 nns_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (err != NULL && errlen > 0) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
@@ -160,7 +160,7 @@ int
 nns_publish(int nsfd, const char *name, char *err, size_t errlen)
 {
 	char path[PATH_MAX], src[64];
-	int fd, saved_errno;
+	int fd;
 
 	if (!nns_name_ok(name))
 		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
@@ -174,7 +174,8 @@ nns_publish(int nsfd, const char *name, char *err, size_t errlen)
 	close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
-		saved_errno = errno;
+		int saved_errno = errno;
+
 		unlink(path);
 		return nns_fail(err, errlen, "netns %s: bind mount on %s: %s", name, path,
 		    strerror(saved_errno));

@@ -144,10 +144,12 @@ nns_veth_attach(int nsfd, const char *host_name, const char *bridge, uint32_t ad
 	char why[256];
 	int rc;
 
-	if (host_name == NULL || strnlen(host_name, IFNAMSIZ) - 1 >= IFNAMSIZ - 1)
+	if (!nns_ifname_ok(host_name))
 		return nns_fail(err, errlen, "veth %s: bad name", host_name ? host_name : "(null)");
-	if (bridge == NULL || prefix_len > 32)
-		return nns_fail(err, errlen, "veth %s: bad bridge or prefix length", host_name);
+	if (!nns_ifname_ok(bridge))
+		return nns_fail(err, errlen, "veth %s: bad bridge name", host_name);
+	if (prefix_len > 32)
+		return nns_fail(err, errlen, "veth %s: bad prefix length %u", host_name, prefix_len);
 	if (nns_sock_open(&sk, err, errlen) < 0)
 		return -1;
 	rc = rtnl_link_get_kernel(sk, 0, bridge, &br);

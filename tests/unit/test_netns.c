@@ -136,7 +136,7 @@ sock_in(int nsfd)
 	return sk;
 }
 
-/* A UDP socket in nsfd, bound to addr:port. */
+/* A UDP socket in nsfd (or here with -1), bound to addr:port. */
 static int
 udp_in(int nsfd, uint32_t addr, uint16_t port)
 {
@@ -146,7 +146,8 @@ udp_in(int nsfd, uint32_t addr, uint16_t port)
 	struct timeval tv = { .tv_sec = 3 };
 	int s;
 
-	ck_assert_int_eq(setns(nsfd, CLONE_NEWNET), 0);
+	if (nsfd >= 0)
+		ck_assert_int_eq(setns(nsfd, CLONE_NEWNET), 0);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_eq(setns(here, CLONE_NEWNET), 0);
 	close(here);
@@ -580,6 +581,36 @@ START_TEST(two_namespaces_talk_over_bridge)
 }
 END_TEST
 
+START_TEST(default_route_reaches_beyond_subnet)
+{
+	int a = fx_create();
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7003),
+		.sin_addr.s_addr = htonl(IP(10, 231, 1, 1)) };
+	struct sockaddr_in from;
+	socklen_t fromlen = sizeof(from);
+	bool created = true;
+	char buf[16];
+	int sa, sh;
+
+	bridge_up();
+	/* A second subnet on the same bridge: only the default route leads there. */
+	ck_assert_msg(nns_bridge_ensure(fx_br, IP(10, 231, 1, 1), 24, 0, &created, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert(!created);
+	attach(a, "nnsvr", IP(10, 231, 0, 2));
+	sh = udp_in(-1, IP(10, 231, 1, 1), 7003);
+	sa = udp_in(a, IP(10, 231, 0, 2), 7004);
+	ck_assert_int_eq(sendto(sa, "hi", 2, 0, (struct sockaddr *)&to, sizeof(to)), 2);
+	ck_assert_msg(recvfrom(sh, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen) == 2,
+	    "host side got nothing: %s", strerror(errno));
+	ck_assert_uint_eq(ntohl(from.sin_addr.s_addr), IP(10, 231, 0, 2));
+	ck_assert_int_eq(sendto(sh, "ok", 2, 0, (struct sockaddr *)&from, fromlen), 2);
+	ck_assert_int_eq(recv(sa, buf, sizeof(buf), 0), 2);
+	close(sa);
+	close(sh);
+}
+END_TEST
+
 Suite *
 netns_suite(void)
 {
@@ -606,6 +637,7 @@ netns_suite(void)
 	tcase_add_test(tc, veth_attach_name_table);
 	tcase_add_test(tc, veth_name_is_short_and_stable);
 	tcase_add_test(tc, two_namespaces_talk_over_bridge);
+	tcase_add_test(tc, default_route_reaches_beyond_subnet);
 	suite_add_tcase(s, tc);
 	return s;
 }
