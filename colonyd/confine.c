@@ -159,8 +159,10 @@ confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
 	uint64_t held;
 
 	switch (svc->caps_mode) {
-	case CFG_CAPS_DEFAULT:
-		for (size_t i = 0; svc->uid == 0 && i < sizeof(confine_default_caps) / sizeof(int); i++)
+	case CFG_CAPS_DEFAULT:	/* none for a non-root user */
+		if (svc->uid != 0)
+			break;
+		for (size_t i = 0; i < sizeof(confine_default_caps) / sizeof(int); i++)
 			c->caps |= confine_cap_bit(confine_default_caps[i]);
 		break;
 	case CFG_CAPS_NONE:
@@ -565,7 +567,7 @@ confine_apply(const struct confine *c, char *err, size_t errlen)
 	uint64_t caps = 0;
 	bool nnp;
 
-	confine_put(&m, "");
+	confine_put(&m, "");	/* err stays "" on success */
 	if (c->set_nofile && setrlimit(RLIMIT_NOFILE, &c->nofile) < 0) {
 		confine_put(&m, "setrlimit(RLIMIT_NOFILE, ");
 		confine_put_num(&m, c->nofile.rlim_cur);
