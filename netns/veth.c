@@ -122,6 +122,7 @@ nns_veth_inside(struct nl_sock *in, const char *host_name, uint32_t addr, unsign
 		return nns_fail(err, errlen, "veth %s: peer %s address %s/%u: %s", host_name,
 		    NNS_PEER_NAME, text, prefix_len, nl_geterror(rc));
 	}
+	/* No gateway: an isolated segment, reachable on its subnet only. */
 	if (gateway == 0)
 		return 0;
 	rc = nns_route_default(in, rtnl_link_get_ifindex(eth0), gateway);
