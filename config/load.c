@@ -303,6 +303,14 @@ cfg_dirname(const char *path)
 	return strndup(path, slash != NULL ? (size_t)(slash - path) + 1 : 0);
 }
 
+/* A folder that does not exist just matches nothing; other errors stop. */
+static int
+cfg_glob_error(const char *path, int eerrno)
+{
+	(void)path;
+	return eerrno != ENOENT && eerrno != ENOTDIR;
+}
+
 static int
 cfg_load_pattern(struct cfg_ctx *ctx, struct cfg_frame *f, const char *dir,
     const struct cfg_include *inc, int depth)
@@ -315,7 +323,7 @@ cfg_load_pattern(struct cfg_ctx *ctx, struct cfg_frame *f, const char *dir,
 		cfg_error_at(ctx, f->path, inc->line, "out of memory");
 		return -1;
 	}
-	rc = glob(pattern, GLOB_ERR, NULL, &g);
+	rc = glob(pattern, 0, cfg_glob_error, &g);
 	if (rc == GLOB_NOMATCH) {
 		/* A pattern may match nothing; a plain file name must exist. */
 		if (strpbrk(inc->pattern, "*?[") == NULL)
