@@ -80,6 +80,32 @@ void cfg_supervisor_defaults(struct cfg_supervisor *s);
 void cfg_service_release(struct cfg_service *s);
 void cfg_colony_release(struct cfg_colony *c);
 
+void cfg_bad_value(struct cfg_ctx *ctx, const char *key, const char *v, const char *allowed);
+
+/* keys_service.c and keys_colony.c: values that need code, not just a table entry */
+int cfg_key_address(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_bridge(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_capabilities(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_command(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_control_group(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_cpu_max(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_environment(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_gateway(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_group(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_hostname(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_include(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_limit(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_name_str(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_namespaces(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_network(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_ready(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_stop_signal(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_subnet(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_success(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_syscalls(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_user(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+int cfg_key_working_directory(struct cfg_ctx *ctx, void *obj, const char *key, const char *v);
+
 /* sections.c */
 int cfg_handle_section(struct cfg_ctx *ctx, char *header);
 ssize_t cfg_colony_index(struct cfg_ctx *ctx, const char *name);
