@@ -1,0 +1,209 @@
+/* colonyd.h: colonyd's internal state shared by its files (daemon, services, loop, link to the root). */
+#ifndef COLONYD_COLONYD_H
+#define COLONYD_COLONYD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/engine.h"
+#include "supervisor/proto.h"
+
+#define CD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct cd;
+struct cd_svc;
+struct log_writer;
+struct confine;
+
+/* What an epoll registration stands for; epoll_event.data.ptr points to one. */
+enum cd_watch_kind {
+	CD_W_SIGNAL, CD_W_TIMER, CD_W_LINK, CD_W_LISTEN,
+	CD_W_PIDFD, CD_W_ERRPIPE, CD_W_LOG, CD_W_NOTIFY, CD_W_READYFD, CD_W_EVENTS,
+};
+
+struct cd_watch {
+	enum cd_watch_kind kind;
+	struct cd_svc *svc;	/* NULL for daemon-wide fds */
+	int fd;			/* -1 when not registered */
+};
+
+/* A configuration text parsed once, shared by the services defined in it. */
+struct cd_conf {
+	struct cfg_colony *colony;
+	unsigned refs;		/* services pointing into it, plus 1 while current */
+};
+
+struct cd_svc {
+	struct cd *cd;
+	struct cd_conf *conf;		/* owner of cfg */
+	const struct cfg_service *cfg;
+	struct eng_child *child;
+	struct confine *confine;	/* NULL if confine_prepare failed */
+	char prep_err[512];		/* why confine_prepare failed */
+	char *exe;			/* argv[0] resolved through PATH, or NULL */
+	char **envp;			/* prepared environment */
+	char cgrel[512];		/* REL/<service> */
+	char name[CFG_NAME_MAX + 1];
+	int stop_signal;
+
+	/* the running instance */
+	pid_t pid;			/* 0 when no main process */
+	struct cd_watch w_pidfd, w_err, w_ready, w_events;
+	char errmsg[256];		/* from the child's error pipe */
+	size_t errlen;
+	uint64_t oom_svc, oom_colony;	/* oom_kill counters at spawn */
+	bool spawn_reported;
+	bool dirty;			/* spawned, cgroup not seen empty since */
+
+	/* kept for the service's life */
+	struct cd_watch w_log;		/* read end of the log pipe */
+	int log_wfd;			/* write end, given to each instance */
+	struct log_writer *log;
+	struct cd_watch w_notify;
+	char notify_path[108];
+
+	/* status */
+	enum eng_state state;
+	uint8_t exit_kind;
+	int32_t exit_value;
+	char status[PROTO_STATUS_MAX + 1];
+	int notify_errno;
+	pid_t notify_mainpid;
+
+	/* timer (min-heap in struct cd) */
+	size_t heap_idx;		/* SIZE_MAX when not armed */
+	uint64_t deadline_ms;
+	enum eng_timer timer;
+
+	bool removed;			/* gone from the configuration, stopping */
+	struct cd_svc *next_dead;	/* freed after the current epoll batch */
+};
+
+/* A queued engine event; `svc` keeps its identity across removal checks. */
+struct cd_qev {
+	struct eng_event ev;
+	struct cd_svc *svc;
+	bool skip;		/* its service was freed */
+};
+
+/* One message waiting for the root's socket to drain. */
+struct cd_out {
+	uint8_t *buf;
+	size_t len;
+	int fd;				/* passed with SCM_RIGHTS, or -1 */
+};
+
+struct cd {
+	char colony[CFG_NAME_MAX + 1];
+	const char *state_dir, *log_dir, *cgrel;
+	struct cg_root cg;
+	int epfd;
+	int devnull;
+	struct cd_watch w_sig, w_timer, w_link, w_listen;
+	char listen_path[108];
+	bool pidns;			/* we are PID 1 of the colony's pid namespace */
+	bool no_clone3;			/* clone3 failed once: use fork() from now on */
+
+	struct cd_conf *conf;		/* current configuration */
+	struct eng *eng;
+	struct cd_svc **svcs;		/* every service we hold, in configuration order */
+	size_t n_svcs;
+
+	/* timers */
+	struct cd_svc **heap;
+	size_t heap_n, heap_cap;
+	uint64_t armed_ms;		/* deadline the timerfd is set to, 0 = disarmed */
+
+	/* engine event queue (FIFO) */
+	struct cd_qev *q;
+	size_t q_head, q_n, q_cap;
+	bool draining;
+	struct eng_actions acts;
+
+	/* output queue to the root */
+	struct cd_out *out;
+	size_t out_head, out_n, out_cap;
+	bool out_dropped_warned;
+	uint8_t *rbuf;			/* PROTO_MSG_MAX receive buffer */
+
+	struct cd_svc *dead;		/* removed services awaiting free() */
+	bool configured;
+	bool colony_ready;		/* last ready flag sent to the root */
+	bool shutting_down;
+	int exit_code;			/* -1 while running */
+};
+
+/* main.c / daemon-wide */
+void cd_log(struct cd *cd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cd_watch_add(struct cd *cd, struct cd_watch *w, int fd, uint32_t events);
+void cd_watch_mod(struct cd *cd, struct cd_watch *w, uint32_t events);
+void cd_watch_del(struct cd *cd, struct cd_watch *w);	/* and close the fd */
+void cd_exit_now(struct cd *cd, int code);
+int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
+
+/* loop.c */
+int cd_loop(struct cd *cd);
+void cd_reap(struct cd *cd);
+
+/* svc.c: engine events and actions */
+void cd_feed(struct cd *cd, struct cd_svc *svc, enum eng_event_type type, bool clean);
+void cd_feed_timer(struct cd *cd, struct cd_svc *svc, enum eng_timer timer);
+void cd_run_actions(struct cd *cd, uint64_t now_ms);
+void cd_drain(struct cd *cd);
+void cd_check_all_ended(struct cd *cd);
+void cd_forget_events(struct cd *cd, struct cd_svc *svc);
+void cd_svc_send(struct cd_svc *svc, enum proto_event ev);
+
+/* exit.c: a service's processes ending */
+void cd_svc_pidfd_ready(struct cd_svc *svc);
+void cd_svc_cleanup(struct cd_svc *svc);
+void cd_svc_events_ready(struct cd_svc *svc);
+void cd_svc_err_ready(struct cd_svc *svc);
+struct cd_svc *cd_svc_by_pid(struct cd *cd, pid_t pid);
+
+/* conf.c: configuration apply and reload */
+int cd_apply_config(struct cd *cd, const char *text, size_t len, char *msg, size_t msglen);
+void cd_svc_free(struct cd_svc *svc);
+struct cd_svc *cd_svc_by_name(struct cd *cd, const char *name);
+void cd_conf_unref(struct cd_conf *conf);
+
+/* spawn.c */
+int cd_spawn(struct cd_svc *svc, char *err, size_t errlen);
+int cd_svc_prepare(struct cd_svc *svc);
+void cd_svc_unprepare(struct cd_svc *svc);
+
+/* io.c: per-service pipes and sockets */
+int cd_svc_open_io(struct cd_svc *svc, char *err, size_t errlen);
+void cd_svc_close_io(struct cd_svc *svc);
+void cd_svc_log_ready(struct cd_svc *svc);
+void cd_svc_log_drain(struct cd_svc *svc);
+void cd_svc_notify_ready(struct cd_svc *svc);
+void cd_svc_readyfd_ready(struct cd_svc *svc);
+void cd_svc_message(struct cd_svc *svc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* timers.c */
+void cd_timer_set(struct cd *cd, struct cd_svc *svc, enum eng_timer t, uint64_t deadline_ms);
+void cd_timer_cancel(struct cd *cd, struct cd_svc *svc);
+void cd_timer_fired(struct cd *cd);
+
+/* link.c: the root's socket */
+int cd_link_init(struct cd *cd, int fd);
+void cd_link_ready(struct cd *cd, uint32_t events);
+void cd_link_accept(struct cd *cd);
+void cd_link_send(struct cd *cd, uint8_t *buf, ssize_t len, int pass_fd);
+void cd_link_flush_final(struct cd *cd);
+void cd_send_hello(struct cd *cd);
+void cd_send_colony(struct cd *cd, enum proto_event ev);
+void cd_send_reply(struct cd *cd, uint32_t id, int32_t code, const char *text);
+void cd_link_close_listener(struct cd *cd);
+
+/* cmd.c: commands from the root */
+void cd_handle_cmd(struct cd *cd, const struct proto_cmd *cmd);
+void cd_handle_config(struct cd *cd, const char *text, size_t len);
+void cd_shutdown(struct cd *cd);
+
+#endif

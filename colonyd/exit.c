@@ -1,0 +1,169 @@
+/* exit.c: a service's main process ending (pidfd), its cgroup emptying (cgroup.events), and its child's error pipe. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "colonyd/colonyd.h"
+#include "colonyd/log.h"
+#include "supervisor/util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct cd_svc *
+cd_svc_by_pid(struct cd *cd, pid_t pid)
+{
+	for (size_t i = 0; i < cd->n_svcs; i++)
+		if (cd->svcs[i]->pid == pid)
+			return cd->svcs[i];
+	return NULL;
+}
+
+/* Read what the child wrote before exec; EOF without data means exec worked. */
+void
+cd_svc_err_ready(struct cd_svc *svc)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (svc->errlen >= sizeof(svc->errmsg) - 1) {
+			cd_watch_del(svc->cd, &svc->w_err);
+			return;
+		}
+		n = read(svc->w_err.fd, svc->errmsg + svc->errlen, sizeof(svc->errmsg) - 1 - svc->errlen);
+		if (n > 0) {
+			svc->errlen += (size_t)n;
+			svc->errmsg[svc->errlen] = '\0';
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		cd_watch_del(svc->cd, &svc->w_err);
+		return;
+	}
+}
+
+static bool
+svc_success(const struct cd_svc *svc, int code)
+{
+	for (size_t i = 0; i < svc->cfg->n_success_exit_status; i++)
+		if (svc->cfg->success_exit_status[i] == code)
+			return true;
+	return false;
+}
+
+/* Turn a waitid result into last_exit and the engine's clean flag. */
+static bool
+svc_classify(struct cd_svc *svc, const siginfo_t *si)
+{
+	struct cd *cd = svc->cd;
+
+	if (svc->w_err.fd >= 0)
+		cd_svc_err_ready(svc);
+	if (svc->errlen > 0) {
+		cd_svc_message(svc, "%s", svc->errmsg);
+		svc->exit_kind = PROTO_EXIT_SETUP;
+		svc->exit_value = si->si_code == CLD_EXITED ? si->si_status : 0;
+		return false;
+	}
+	if (si->si_code == CLD_EXITED) {
+		svc->exit_kind = PROTO_EXIT_CODE;
+		svc->exit_value = si->si_status;
+		return svc_success(svc, si->si_status);
+	}
+	svc->exit_kind = PROTO_EXIT_SIGNAL;
+	svc->exit_value = si->si_status;
+	if (si->si_status == SIGKILL &&
+	    (cg_oom_kills(&cd->cg, svc->cgrel) > svc->oom_svc ||
+	     cg_oom_kills(&cd->cg, cd->cgrel) > svc->oom_colony))
+		svc->exit_kind = PROTO_EXIT_OOM;
+	return false;
+}
+
+/* The main process may have ended: collect it through its pidfd, at most once. */
+void
+cd_svc_pidfd_ready(struct cd_svc *svc)
+{
+	siginfo_t si;
+	bool clean;
+
+	if (svc->w_pidfd.fd < 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)svc->w_pidfd.fd, &si, WEXITED | WNOHANG) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		/* ECHILD: reaped elsewhere; the status is lost, count it abnormal */
+		memset(&si, 0, sizeof(si));
+		si.si_code = CLD_KILLED;
+		si.si_status = 0;
+	} else if (si.si_pid == 0) {
+		return;
+	}
+	clean = svc_classify(svc, &si);
+	cd_watch_del(svc->cd, &svc->w_pidfd);
+	svc->pid = 0;
+	if (svc->w_err.fd >= 0)
+		cd_watch_del(svc->cd, &svc->w_err);
+	if (svc->w_ready.fd >= 0)
+		cd_watch_del(svc->cd, &svc->w_ready);
+	cd_svc_send(svc, PROTO_EV_EXITED);
+	cd_feed(svc->cd, svc, ENG_EV_EXITED, clean);
+}
+
+static void
+svc_emptied(struct cd_svc *svc)
+{
+	if (svc->w_events.fd >= 0)
+		cd_watch_del(svc->cd, &svc->w_events);
+	/* The main process is gone too; make sure its exit is fed first. */
+	cd_svc_pidfd_ready(svc);
+	cd_svc_log_drain(svc);
+	svc->dirty = false;
+	cd_feed(svc->cd, svc, ENG_EV_EMPTY, false);
+	cd_check_all_ended(svc->cd);
+}
+
+void
+cd_svc_cleanup(struct cd_svc *svc)
+{
+	struct cd *cd = svc->cd;
+	int fd, pop;
+
+	pop = cg_populated(&cd->cg, svc->cgrel);
+	if (pop > 0 && cg_kill(&cd->cg, svc->cgrel) < 0)
+		cd_log(cd, "%s: cannot kill cgroup %s: %s", svc->name, svc->cgrel, strerror(errno));
+	if (pop <= 0) {
+		svc_emptied(svc);
+		return;
+	}
+	if (svc->w_events.fd >= 0)
+		return;
+	fd = cg_events_open(&cd->cg, svc->cgrel);
+	if (fd < 0 || cd_watch_add(cd, &svc->w_events, fd, EPOLLPRI) < 0) {
+		cd_log(cd, "%s: cannot watch %s/cgroup.events: %s", svc->name, svc->cgrel,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		svc_emptied(svc);
+		return;
+	}
+	if (cg_events_populated(fd) == 0)	/* emptied before the watch */
+		svc_emptied(svc);
+}
+
+void
+cd_svc_events_ready(struct cd_svc *svc)
+{
+	if (cg_events_populated(svc->w_events.fd) == 0)
+		svc_emptied(svc);
+}
