@@ -1,0 +1,451 @@
+/* root_colony.c: colonies by name, and the life of a colonyd: spawn (cgroups, clone3), exit, cleanup. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor/root.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#define ROOT_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* clone3's argument block (linux/sched.h clashes with <sched.h>, so a local copy). */
+struct root_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+static size_t
+colony_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+colony_rehash(struct root *r)
+{
+	size_t n = r->n_buckets ? r->n_buckets * 2 : 64;
+	struct colony **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return;		/* longer chains, still correct */
+	for (size_t i = 0; i < r->n_buckets; i++)
+		while (r->buckets[i] != NULL) {
+			struct colony *c = r->buckets[i];
+			r->buckets[i] = c->hnext;
+			size_t h = colony_hash(c->name) & (n - 1);
+			c->hnext = b[h];
+			b[h] = c;
+		}
+	free(r->buckets);
+	r->buckets = b;
+	r->n_buckets = n;
+}
+
+struct colony *
+colony_find(const struct root *r, const char *name)
+{
+	if (r->n_buckets == 0)
+		return NULL;
+	for (struct colony *c = r->buckets[colony_hash(name) & (r->n_buckets - 1)]; c; c = c->hnext)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void
+colony_unlink(struct root *r, struct colony *c)
+{
+	struct colony **pp = &r->buckets[colony_hash(c->name) & (r->n_buckets - 1)];
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp == c) {
+		*pp = c->hnext;
+		r->n_colonies--;
+	}
+}
+
+static void
+colony_timer_fire(struct root *r, struct root_timer *t)
+{
+	struct colony *c = t->ptr;
+
+	root_feed(r, ENG_EV_TIMER, c, false, c->timer_kind);
+}
+
+/* Services as the configuration lists them; snapshots from colonyd fill them in. */
+void
+colony_mirror_reset(struct colony *c)
+{
+	struct root_svc *old = c->svcs;
+	size_t n_old = c->n_svcs;
+	size_t n = c->cfg ? c->cfg->n_services : 0;
+
+	c->svcs = calloc(n ? n : 1, sizeof(*c->svcs));
+	c->n_svcs = c->svcs ? n : 0;
+	for (size_t i = 0; i < c->n_svcs; i++) {
+		snprintf(c->svcs[i].name, sizeof(c->svcs[i].name), "%s", c->cfg->services[i].name);
+		for (size_t j = 0; j < n_old; j++)
+			if (strcmp(old[j].name, c->svcs[i].name) == 0)
+				c->svcs[i] = old[j];
+	}
+	free(old);
+}
+
+struct colony *
+colony_new(struct root *r, const struct cfg_colony *cc)
+{
+	struct colony *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", cc->name);
+	snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", r->cfg->sup.cgroup_name, cc->name);
+	c->cfg = cc;
+	c->pidfd = c->sock = c->netns_fd = c->events_fd = -1;
+	c->w_pidfd = (struct root_watch){ RW_PIDFD, c };
+	c->w_sock = (struct root_watch){ RW_LINK, c };
+	c->w_events = (struct root_watch){ RW_CGEVENTS, c };
+	c->timer = (struct root_timer){ 0, SIZE_MAX, colony_timer_fire, c };
+	colony_mirror_reset(c);
+	if (r->n_colonies + 1 > r->n_buckets)
+		colony_rehash(r);
+	if (r->n_buckets == 0) {
+		free(c->svcs);
+		free(c);
+		return NULL;
+	}
+	size_t h = colony_hash(c->name) & (r->n_buckets - 1);
+	c->hnext = r->buckets[h];
+	r->buckets[h] = c;
+	r->n_colonies++;
+	return c;
+}
+
+void
+colony_free(struct root *r, struct colony *c)
+{
+	(void)r;
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->events_fd >= 0)
+		close(c->events_fd);
+	if (c->netns_fd >= 0)
+		close(c->netns_fd);
+	if (c->sock >= 0)
+		close(c->sock);
+	free(c->svcs);
+	free(c);
+}
+
+/* [supervisor] colonyd, else next to our own binary, else the libexec path. */
+int
+root_find_colonyd(struct root *r)
+{
+	if (r->cfg->sup.colonyd != NULL && r->cfg->sup.colonyd[0] != '\0')
+		snprintf(r->colonyd, sizeof(r->colonyd), "%s", r->cfg->sup.colonyd);
+	else {
+		snprintf(r->colonyd, sizeof(r->colonyd), "%s/colonyd", r->self_dir);
+		if (r->self_dir[0] == '\0' || access(r->colonyd, X_OK) != 0)
+			snprintf(r->colonyd, sizeof(r->colonyd), "%s/colonyd", COLONY_LIBEXEC);
+	}
+	if (access(r->colonyd, X_OK) != 0) {
+		root_log("colonyd %s: %s", r->colonyd, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+colony_ns_flags(const struct cfg_colony *cc)
+{
+	uint64_t f = 0;
+
+	if (cc->namespaces & CFG_NS_UTS)
+		f |= CLONE_NEWUTS;
+	if (cc->namespaces & CFG_NS_IPC)
+		f |= CLONE_NEWIPC;
+	if (cc->namespaces & CFG_NS_PID)
+		f |= CLONE_NEWPID;
+	if (cc->namespaces & CFG_NS_MOUNT)
+		f |= CLONE_NEWNS;
+	return f;
+}
+
+struct spawn_ctx {
+	struct root *r;
+	struct colony *c;
+	int sock;		/* the child's end */
+	bool attach;		/* fallback: join the cgroup ourselves */
+	char cg_colonyd[300];
+	char *argv[16];
+};
+
+/* In the child, between clone and exec: only plain syscalls; any failure ends it with 127. */
+static void __attribute__((noreturn))
+spawn_child(struct spawn_ctx *x)
+{
+	struct rlimit rl = { x->r->nofile_cur, x->r->nofile_max };
+	const char *what = NULL;
+	sigset_t empty;
+
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	if (x->attach && cg_attach(&x->r->cg, x->cg_colonyd, 0) != 0)
+		what = "cgroup attach";
+	else if (x->r->cg.mode == CG_HYBRID && cg_attach_v1(&x->r->cg, x->c->cgroup, 0) != 0)
+		what = "v1 cgroup attach";
+	else if (x->c->netns_fd >= 0 && setns(x->c->netns_fd, CLONE_NEWNET) != 0)
+		what = "setns";
+	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
+		what = "dup2";
+	if (what == NULL) {
+		setrlimit(RLIMIT_NOFILE, &rl);
+		fcntl(3, F_SETFD, 0);
+		close_range(4, ~0U, 0);
+		execv(x->argv[0], x->argv);
+		what = "exec";
+	}
+	dprintf(2, "colony-supervisor: colony %s: %s: %s\n", x->c->name, what, strerror(errno));
+	_exit(127);
+}
+
+/* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error). */
+static pid_t
+spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
+{
+	struct root_clone_args a;
+	pid_t pid;
+
+	memset(&a, 0, sizeof(a));
+	/* exit_signal 0: colonyd is a "clone child", so the orphan reaper's waitpid(-1)
+	   never takes it; its exit is read through the pidfd only. */
+	a.flags = CLONE_PIDFD | ROOT_CLONE_INTO_CGROUP | colony_ns_flags(x->c->cfg);
+	a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	a.cgroup = (uint64_t)cgfd;
+	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0)
+		spawn_child(x);
+	if (pid > 0)
+		return pid;
+	x->attach = true;
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | colony_ns_flags(x->c->cfg)),
+	    NULL, pidfd, NULL, 0UL);
+	if (pid == 0)
+		spawn_child(x);
+	return pid;
+}
+
+static int
+spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
+{
+	const struct cfg_colony *cc = c->cfg;
+	struct cg_limits lim = { cc->memory_max, cc->pids_max, cc->cpu_max_percent, cc->cpu_weight };
+	char err[256];
+
+	snprintf(x->cg_colonyd, sizeof(x->cg_colonyd), "%s/_colonyd", c->cgroup);
+	if (cc->net_mode != CFG_NET_HOST && (c->netns_fd < 0 || c->net_reset)) {
+		if (c->net_reset)
+			net_colony_down(r, c);
+		c->net_reset = false;
+		if (net_colony_up(r, c, err, sizeof(err)) != 0) {
+			root_log("colony %s: network: %s", c->name, err);
+			return -1;
+		}
+	}
+	if (cc->net_mode == CFG_NET_HOST && c->netns_fd >= 0)
+		net_colony_down(r, c);
+	/* A fresh leaf each time: on some kernels a cgroup once written to cgroup.kill
+	   SIGKILLs every later CLONE_INTO_CGROUP child (kill_seq mismatch). */
+	cg_remove(&r->cg, x->cg_colonyd);
+	if (cg_create(&r->cg, x->cg_colonyd) != 0) {
+		root_log("colony %s: cgroup %s: mkdir: %s", c->name, x->cg_colonyd, strerror(errno));
+		return -1;
+	}
+	if (cg_set_limits(&r->cg, c->cgroup, &lim, err, sizeof(err)) != 0) {
+		root_log("colony %s: limits: %s", c->name, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
+{
+	int i = 0;
+
+	x->argv[i++] = r->colonyd;
+	x->argv[i++] = "--colony";
+	x->argv[i++] = c->name;
+	x->argv[i++] = "--fd";
+	x->argv[i++] = "3";
+	x->argv[i++] = "--state-dir";
+	x->argv[i++] = r->cfg->sup.state_dir;
+	x->argv[i++] = "--log-dir";
+	x->argv[i++] = r->cfg->sup.log_dir;
+	x->argv[i++] = "--cgroup";
+	x->argv[i++] = c->cgroup;
+	x->argv[i] = NULL;
+}
+
+/* ENG_ACT_SPAWN. Returns 0 (colonyd exists) or -1 (set-up failed: an abnormal exit). */
+int
+colony_spawn(struct root *r, struct colony *c)
+{
+	struct spawn_ctx x = { .r = r, .c = c };
+	int sv[2], cgfd, pidfd = -1;
+	pid_t pid;
+
+	if (c->cfg == NULL || spawn_prepare(r, c, &x) != 0)
+		return -1;
+	spawn_argv(r, c, &x);
+	cgfd = cg_open(&r->cg, x.cg_colonyd);
+	if (cgfd < 0) {
+		root_log("colony %s: open cgroup %s: %s", c->name, x.cg_colonyd, strerror(errno));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		root_log("colony %s: socketpair: %s", c->name, strerror(errno));
+		close(cgfd);
+		return -1;
+	}
+	x.sock = sv[1];
+	pid = spawn_clone(&x, cgfd, &pidfd);
+	int saved = errno;
+	close(cgfd);
+	close(sv[1]);
+	if (pid < 0) {
+		root_log("colony %s: clone3: %s", c->name, strerror(saved));
+		close(sv[0]);
+		return -1;
+	}
+	c->pid = pid;
+	c->pidfd = pidfd;
+	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
+	root_watch_add(r, pidfd, EPOLLIN, &c->w_pidfd);
+	link_attach(r, c, sv[0]);
+	link_send_config(r, c);
+	ctl_event(r, c->name, "spawned", pid, PROTO_EXIT_NONE, 0);
+	return 0;
+}
+
+/* colonyd ended (pidfd readable): 0 is a clean exit, anything else (3: gave up) is not. */
+void
+colony_reap(struct root *r, struct colony *c)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL) != 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		root_log("colony %s: waitid: %s", c->name, strerror(errno));
+	} else if (si.si_pid == 0)
+		return;		/* not yet */
+	bool clean = si.si_code == CLD_EXITED && si.si_status == 0;
+	if (si.si_code == CLD_EXITED) {
+		c->exit_kind = PROTO_EXIT_CODE;
+		c->exit_value = si.si_status;
+	} else {
+		c->exit_kind = PROTO_EXIT_SIGNAL;
+		c->exit_value = si.si_status;
+	}
+	if (cg_oom_kills(&r->cg, c->cgroup) > c->oom_base)
+		c->exit_kind = PROTO_EXIT_OOM;
+	if (c->sock >= 0)
+		link_readable(r, c);	/* the last snapshots it sent */
+	link_close(r, c);
+	close(c->pidfd);
+	c->pidfd = -1;
+	ctl_event(r, c->name, "exited", c->pid, c->exit_kind, c->exit_value);
+	c->pid = 0;
+	for (size_t i = 0; i < c->n_svcs; i++)
+		if (c->svcs[i].pid != 0 || c->svcs[i].state != ENG_FAILED) {
+			c->svcs[i].pid = 0;
+			c->svcs[i].state = c->svcs[i].state == ENG_FAILED ? ENG_FAILED : ENG_STOPPED;
+			c->svcs[i].ready = 0;
+		}
+	if (c->child != NULL && !c->dying)
+		root_feed(r, ENG_EV_EXITED, c, clean, ENG_TIMER_NONE);
+}
+
+static void
+colony_emptied(struct root *r, struct colony *c)
+{
+	if (c->events_fd >= 0) {
+		close(c->events_fd);
+		c->events_fd = -1;
+	}
+	/* colonyd is gone with its cgroup: let its exit reach the engine before EMPTY. */
+	if (c->pidfd >= 0)
+		colony_reap(r, c);
+	if (c->child != NULL && !c->dying)
+		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
+}
+
+/* ENG_ACT_CLEANUP: kill the colony's cgroup; EMPTY now, or once cgroup.events says so. */
+void
+colony_cleanup(struct root *r, struct colony *c)
+{
+	if (cg_kill(&r->cg, c->cgroup) != 0 && errno != ENOENT)
+		root_log("colony %s: cgroup.kill: %s", c->name, strerror(errno));
+	if (cg_populated(&r->cg, c->cgroup) <= 0) {
+		colony_emptied(r, c);
+		return;
+	}
+	if (c->events_fd < 0) {
+		c->events_fd = cg_events_open(&r->cg, c->cgroup);
+		if (c->events_fd < 0) {
+			root_log("colony %s: cgroup.events: %s", c->name, strerror(errno));
+			colony_emptied(r, c);
+			return;
+		}
+		root_watch_add(r, c->events_fd, EPOLLPRI, &c->w_events);
+	}
+	/* It may have emptied between the check and the watch. */
+	if (cg_events_populated(c->events_fd) == 0)
+		colony_emptied(r, c);
+}
+
+void
+colony_cg_event(struct root *r, struct colony *c)
+{
+	if (cg_events_populated(c->events_fd) != 1)
+		colony_emptied(r, c);
+}
+
+/* ENG_ACT_SIGNAL: ask colonyd to stop its services in order; SIGTERM if it cannot hear us. */
+void
+colony_signal(struct root *r, struct colony *c)
+{
+	if (c->sock >= 0 && link_send_cmd(r, c, PROTO_OP_SHUTDOWN, "", 0, 0) == 0)
+		return;
+	if (c->pidfd >= 0 && syscall(SYS_pidfd_send_signal, c->pidfd, SIGTERM, NULL, 0) != 0)
+		root_log("colony %s: pidfd_send_signal: %s", c->name, strerror(errno));
+}
+
+void
+colony_cg_remove(struct root *r, struct colony *c)
+{
+	if (cg_remove(&r->cg, c->cgroup) != 0 && errno != ENOENT)
+		root_log("colony %s: remove cgroup %s: %s", c->name, c->cgroup, strerror(errno));
+}

@@ -1,0 +1,403 @@
+/* root_ctl.c: the control socket: peer checks, non-blocking framed I/O, bounded buffers, the event stream. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "supervisor/root.h"
+
+#define CTL_REQ_MAX (64 * 1024)
+#define CTL_ARGS_MAX 4096
+#define CTL_OUT_MAX (256u * 1024 * 1024)	/* a status of 10,000 colonies fits */
+#define CTL_EVENTS_MAX (1024u * 1024)		/* a subscriber further behind is dropped */
+#define CTL_CLIENTS_MAX 8192
+
+static struct root_client *ctl_dead;
+static size_t ctl_subscribers;
+
+static int
+ctl_bind(struct root *r, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const struct cfg_supervisor *s = &r->cfg->sup;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		root_log("control socket %s: path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* Refuse to steal the socket of a live root; a stale one is replaced. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		root_log("control socket %s: another colony-supervisor is running", path);
+		close(fd);
+		return -1;
+	}
+	unlink(path);
+	mode_t old = umask(077);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0 || listen(fd, SOMAXCONN) != 0) {
+		root_log("control socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (s->control_group != NULL && s->control_group[0] != '\0') {
+		if (chown(path, (uid_t)-1, s->control_gid) != 0 || chmod(path, 0660) != 0)
+			root_log("control socket %s: group: %s", path, strerror(errno));
+	} else
+		chmod(path, 0600);
+	return fd;
+}
+
+int
+ctl_listen(struct root *r)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", r->cfg->sup.control_socket);
+	util_mkdir_p(dirname(dir), 0755);
+	r->listenfd = ctl_bind(r, r->cfg->sup.control_socket);
+	if (r->listenfd < 0)
+		return -1;
+	r->w_listen.kind = RW_LISTEN;
+	return root_watch_add(r, r->listenfd, EPOLLIN, &r->w_listen);
+}
+
+/* Root, or a member of control_group (primary or supplementary, from /proc). */
+static bool
+ctl_allowed(struct root *r, int fd)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	char path[64], buf[4096];
+	const char *p;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+		return false;
+	if (uc.uid == 0)
+		return true;
+	if (r->cfg->sup.control_group == NULL || r->cfg->sup.control_group[0] == '\0')
+		return false;
+	if (uc.gid == r->cfg->sup.control_gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)uc.pid);
+	if (util_read_file(path, buf, sizeof(buf)) <= 0 || (p = strstr(buf, "\nGroups:")) == NULL)
+		return false;
+	p += 8;
+	while (*p != '\n' && *p != '\0') {
+		char *end;
+		unsigned long g = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		if ((gid_t)g == r->cfg->sup.control_gid)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+static void
+ctl_kill(struct root *r, struct root_client *cl)
+{
+	if (cl->fd < 0)
+		return;
+	close(cl->fd);
+	cl->fd = -1;
+	if (cl->events)
+		ctl_subscribers--;
+	if (cl->req != NULL)
+		cl->req->cl = NULL;
+	cl->req = NULL;
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		r->clients = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
+	r->n_clients--;
+	cl->next = ctl_dead;	/* freed after this loop turn: callers may still hold it */
+	ctl_dead = cl;
+}
+
+void
+ctl_reap_dead(void)
+{
+	while (ctl_dead != NULL) {
+		struct root_client *cl = ctl_dead;
+		ctl_dead = cl->next;
+		free(cl->in);
+		util_str_free(&cl->out);
+		free(cl);
+	}
+}
+
+static void
+ctl_flush(struct root *r, struct root_client *cl)
+{
+	while (cl->fd >= 0 && cl->out_off < cl->out.len) {
+		ssize_t n = send(cl->fd, cl->out.p + cl->out_off, cl->out.len - cl->out_off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!cl->want_out && root_watch_mod(r, cl->fd, EPOLLIN | EPOLLOUT, &cl->w) == 0)
+				cl->want_out = true;
+			return;
+		}
+		if (n <= 0) {
+			ctl_kill(r, cl);
+			return;
+		}
+		cl->out_off += (size_t)n;
+	}
+	if (cl->fd < 0)
+		return;
+	cl->out.len = cl->out_off = 0;
+	if (cl->want_out && root_watch_mod(r, cl->fd, EPOLLIN, &cl->w) == 0)
+		cl->want_out = false;
+	if (cl->finished)
+		ctl_kill(r, cl);
+}
+
+void
+ctl_frame(struct root *r, struct root_client *cl, int kind, const void *data, size_t len)
+{
+	uint8_t h[5] = { (uint8_t)kind, (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+	    (uint8_t)(len >> 24) };
+	size_t limit;
+
+	if (cl == NULL || cl->fd < 0)
+		return;
+	limit = cl->events ? CTL_EVENTS_MAX : CTL_OUT_MAX;
+	if (cl->out.len - cl->out_off + len + 5 > limit) {
+		/* A reader this far behind is dropped; the daemon never waits for it. */
+		ctl_kill(r, cl);
+		return;
+	}
+	if (util_str_add(&cl->out, (const char *)h, 5) != 0 ||
+	    util_str_add(&cl->out, data, len) != 0) {
+		ctl_kill(r, cl);
+		return;
+	}
+	ctl_flush(r, cl);
+}
+
+void
+ctl_finish(struct root *r, struct root_client *cl, int code)
+{
+	uint8_t v[4] = { (uint8_t)code, (uint8_t)(code >> 8), (uint8_t)(code >> 16),
+	    (uint8_t)(code >> 24) };
+
+	if (cl == NULL || cl->fd < 0 || cl->finished)
+		return;
+	cl->done = cl->finished = true;
+	ctl_frame(r, cl, 3, v, 4);
+}
+
+void
+ctl_accept(struct root *r)
+{
+	for (;;) {
+		int fd = accept4(r->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				root_log("accept: %s", strerror(errno));
+			return;
+		}
+		struct root_client *cl = r->n_clients < CTL_CLIENTS_MAX ? calloc(1, sizeof(*cl)) : NULL;
+		if (cl == NULL) {
+			close(fd);
+			continue;
+		}
+		cl->fd = fd;
+		cl->w = (struct root_watch){ RW_CLIENT, cl };
+		cl->next = r->clients;
+		if (r->clients)
+			r->clients->prev = cl;
+		r->clients = cl;
+		r->n_clients++;
+		if (root_watch_add(r, fd, EPOLLIN, &cl->w) != 0) {
+			ctl_kill(r, cl);
+			continue;
+		}
+		if (!ctl_allowed(r, fd)) {
+			static const char msg[] = "colony-supervisor: permission denied\n";
+			ctl_frame(r, cl, 2, msg, sizeof(msg) - 1);
+			ctl_finish(r, cl, 1);
+		}
+	}
+}
+
+static void
+ctl_error(struct root *r, struct root_client *cl, const char *msg)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "colony-supervisor: %s\n", msg);
+
+	ctl_frame(r, cl, 2, buf, (size_t)n);
+	ctl_finish(r, cl, 2);
+}
+
+/* A complete request: argv strings, each NUL-terminated. */
+static void
+ctl_request(struct root *r, struct root_client *cl, const char *p, size_t len)
+{
+	char *argv[CTL_ARGS_MAX + 1];
+	int argc = 0;
+
+	if (len == 0 || p[len - 1] != '\0') {
+		ctl_error(r, cl, "malformed request");
+		return;
+	}
+	for (size_t i = 0; i < len; i += strlen(p + i) + 1) {
+		if (argc == CTL_ARGS_MAX) {
+			ctl_error(r, cl, "too many arguments");
+			return;
+		}
+		argv[argc++] = (char *)p + i;
+	}
+	argv[argc] = NULL;
+	cl->done = true;	/* one request per connection; input after it is ignored */
+	cmd_run(r, cl, argc, argv);
+}
+
+static void
+ctl_read(struct root *r, struct root_client *cl)
+{
+	for (;;) {
+		if (cl->in == NULL && (cl->in = malloc(4 + CTL_REQ_MAX)) == NULL) {
+			ctl_kill(r, cl);
+			return;
+		}
+		size_t room = cl->done ? 4 + CTL_REQ_MAX : 4 + CTL_REQ_MAX - cl->in_len;
+		ssize_t n = recv(cl->fd, cl->done ? cl->in : cl->in + cl->in_len, room, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			ctl_kill(r, cl);	/* gone; a pending request completes without it */
+			return;
+		}
+		if (cl->done)
+			continue;
+		cl->in_len += (size_t)n;
+		if (cl->in_len < 4)
+			continue;
+		uint32_t want = cl->in[0] | cl->in[1] << 8 | cl->in[2] << 16 | (uint32_t)cl->in[3] << 24;
+		if (want > CTL_REQ_MAX) {
+			ctl_error(r, cl, "request too large");
+			return;
+		}
+		if (cl->in_len >= 4 + (size_t)want) {
+			ctl_request(r, cl, (const char *)cl->in + 4, want);
+			if (cl->fd < 0)
+				return;
+		}
+	}
+}
+
+void
+ctl_client_event(struct root *r, struct root_client *cl, uint32_t events)
+{
+	if (cl->fd < 0)
+		return;
+	if (events & EPOLLOUT)
+		ctl_flush(r, cl);
+	if (cl->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		ctl_read(r, cl);
+}
+
+void
+ctl_subscribe(struct root *r, struct root_client *cl, bool json)
+{
+	(void)r;
+	cl->events = true;
+	cl->events_json = json;
+	ctl_subscribers++;
+}
+
+static void
+ctl_event_line(struct util_str *s, bool json, uint64_t t, const char *name, const char *event,
+    pid_t pid, uint8_t exit_kind, int32_t exit_value)
+{
+	char ex[64];
+
+	if (json) {
+		util_str_printf(s, "{\"time_ms\":%llu,\"name\":", (unsigned long long)t);
+		util_str_json(s, name);
+		util_str_printf(s, ",\"event\":\"%s\"", event);
+		if (pid > 0)
+			util_str_printf(s, ",\"pid\":%d", (int)pid);
+		if (exit_kind != PROTO_EXIT_NONE) {
+			util_str_add(s, ",\"exit\":", 8);
+			status_json_exit(s, exit_kind, exit_value);
+		}
+		util_str_add(s, "}\n", 2);
+		return;
+	}
+	util_str_printf(s, "%llu\t%s\t%s", (unsigned long long)t, name, event);
+	if (pid > 0)
+		util_str_printf(s, "\tpid=%d", (int)pid);
+	if (exit_kind != PROTO_EXIT_NONE) {
+		status_format_exit(exit_kind, exit_value, ex, sizeof(ex));
+		util_str_printf(s, "\texit=%s", ex);
+	}
+	util_str_add(s, "\n", 1);
+}
+
+void
+ctl_event(struct root *r, const char *name, const char *event, pid_t pid, uint8_t exit_kind,
+    int32_t exit_value)
+{
+	struct util_str text = { 0 }, json = { 0 };
+	uint64_t t;
+
+	if (ctl_subscribers == 0)
+		return;
+	t = util_real_ms();
+	for (struct root_client *cl = r->clients, *next; cl != NULL; cl = next) {
+		next = cl->next;
+		if (!cl->events)
+			continue;
+		struct util_str *s = cl->events_json ? &json : &text;
+		if (s->len == 0)
+			ctl_event_line(s, cl->events_json, t, name, event, pid, exit_kind, exit_value);
+		ctl_frame(r, cl, 1, s->p, s->len);
+	}
+	util_str_free(&text);
+	util_str_free(&json);
+}
+
+/* At exit: one last non-blocking try to deliver what is queued (e.g. shutdown's reply). */
+void
+ctl_flush_all(struct root *r)
+{
+	for (struct root_client *cl = r->clients, *next; cl != NULL; cl = next) {
+		next = cl->next;
+		if (!cl->finished && !cl->events && cl->done)
+			ctl_finish(r, cl, cl->shutdown_wait ? r->exit_code : 1);
+		ctl_flush(r, cl);
+	}
+}
+
+void
+ctl_close_all(struct root *r)
+{
+	while (r->clients != NULL)
+		ctl_kill(r, r->clients);
+	ctl_reap_dead();
+	if (r->listenfd >= 0)
+		close(r->listenfd);
+	r->listenfd = -1;
+}

@@ -1,0 +1,394 @@
+/* root_main.c: colony-supervisor's entry point: options, start-up, the epoll loop, signals, teardown. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervisor/root.h"
+
+#define ROOT_DEFAULT_CONFIG "/etc/colony/colony.ini"
+#define ROOT_INIT_PIDNS_INO 0xEFFFFFFCu	/* PROC_PID_INIT_INO: the initial pid namespace */
+
+void
+root_log(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	/* One write per line so that lines of concurrent writers do not interleave. */
+	memmove(buf + 19, buf, (size_t)n);
+	memcpy(buf, "colony-supervisor: ", 19);
+	n += 19;
+	if ((size_t)n > sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	buf[n++] = '\n';
+	(void)!write(2, buf, (size_t)n);
+}
+
+int
+root_watch_add(struct root *r, int fd, uint32_t events, struct root_watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int
+root_watch_mod(struct root *r, int fd, uint32_t events, struct root_watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void
+root_watch_del(struct root *r, int fd)
+{
+	epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+uint64_t
+root_mono_to_real(uint64_t mono_ms)
+{
+	return mono_ms + (util_real_ms() - util_mono_ms());
+}
+
+void
+root_begin_shutdown(struct root *r)
+{
+	if (r->shutting_down)
+		return;
+	r->shutting_down = true;
+	root_log("shutting down");
+	root_feed(r, ENG_EV_SHUTDOWN, NULL, false, ENG_TIMER_NONE);
+	root_drain(r);
+}
+
+/* Raise the fd limit as far as we may: 10,000 colonies hold ~3 fds each. */
+static void
+root_raise_nofile(struct root *r)
+{
+	struct rlimit rl;
+	char buf[32];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	r->nofile_cur = rl.rlim_cur;
+	r->nofile_max = rl.rlim_max;
+	if (util_read_file("/proc/sys/fs/nr_open", buf, sizeof(buf)) > 0) {
+		struct rlimit big = { strtoull(buf, NULL, 10), strtoull(buf, NULL, 10) };
+		if (big.rlim_max > rl.rlim_max && setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Reap orphans (PID 1 or subreaper). colonyds are clone3'd with exit_signal 0, so
+   waitpid without __WALL never takes them: their exits are read through pidfds. */
+static void
+root_reap_orphans(void)
+{
+	int st;
+
+	while (waitpid(-1, &st, WNOHANG) > 0)
+		;
+}
+
+static void
+root_signal(struct root *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			root_reap_orphans();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			root_begin_shutdown(r);
+			break;
+		case SIGHUP: {
+			if (r->shutting_down)
+				break;
+			int code = reload_run(r, NULL);
+			if (code != 0)
+				root_log("reload failed; nothing changed");
+			break;
+		}
+		case SIGUSR2:
+			root_log("upgrade: not supported yet");
+			break;
+		}
+	}
+}
+
+static int
+root_setup_signals(struct root *r)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sigfd < 0)
+		return -1;
+	r->w_sig.kind = RW_SIGNAL;
+	return root_watch_add(r, r->sigfd, EPOLLIN, &r->w_sig);
+}
+
+static void
+root_dispatch(struct root *r, struct epoll_event *ev)
+{
+	struct root_watch *w = ev->data.ptr;
+	struct colony *c = w->ptr;
+
+	switch (w->kind) {
+	case RW_SIGNAL:
+		root_signal(r);
+		break;
+	case RW_TIMER:
+		root_timer_expire(r);
+		break;
+	case RW_LISTEN:
+		ctl_accept(r);
+		break;
+	case RW_CLIENT:
+		ctl_client_event(r, w->ptr, ev->events);
+		break;
+	case RW_PIDFD:
+		if (c->pidfd >= 0)
+			colony_reap(r, c);
+		break;
+	case RW_LINK:
+		if (c->sock >= 0)
+			link_readable(r, c);
+		break;
+	case RW_CGEVENTS:
+		if (c->events_fd >= 0)
+			colony_cg_event(r, c);
+		break;
+	}
+	root_drain(r);
+}
+
+static void
+root_bury(struct root *r)
+{
+	while (r->graveyard != NULL) {
+		struct colony *c = r->graveyard;
+		r->graveyard = c->gnext;
+		colony_free(r, c);
+	}
+	ctl_reap_dead();
+}
+
+static void
+root_loop(struct root *r)
+{
+	struct epoll_event evs[64];
+
+	while (!r->quit) {
+		root_timer_arm(r);
+		int n = epoll_wait(r->epfd, evs, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			root_log("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n && !r->quit; i++)
+			root_dispatch(r, &evs[i]);
+		root_bury(r);
+	}
+}
+
+/* Everything the root made goes: netns, veths, bridges it created, cgroups, the socket. */
+static void
+root_teardown(struct root *r)
+{
+	for (size_t b = 0; b < r->n_buckets; b++)
+		for (struct colony *c = r->buckets[b]; c != NULL; c = c->hnext) {
+			if (c->pidfd >= 0)
+				colony_reap(r, c);
+			net_colony_down(r, c);
+			colony_cg_remove(r, c);
+		}
+	net_teardown(r);
+	cg_remove(&r->cg, r->cfg->sup.cgroup_name);
+	ctl_flush_all(r);
+	ctl_close_all(r);
+	unlink(r->cfg->sup.control_socket);
+}
+
+static int
+root_check(const char *path)
+{
+	char err[CFG_ERR_MAX];
+	struct cfg *cfg = cfg_load(path, err, sizeof(err));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	cfg_free(cfg);
+	return 0;
+}
+
+static void
+root_usage(void)
+{
+	fprintf(stderr, "usage: colony-supervisor [-c FILE] [--check]\n");
+	exit(1);
+}
+
+static int
+root_start(struct root *r)
+{
+	char err[CFG_ERR_MAX];
+	struct eng_policy pol;
+
+	r->cfg = cfg_load(r->cfg_path, err, sizeof(err));
+	if (r->cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (cg_detect(&r->cg, err, sizeof(err)) != 0) {
+		root_log("cgroups: %s", err);
+		return -1;
+	}
+	r->pid1 = getpid() == 1;
+	if (!r->pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		root_log("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	root_raise_nofile(r);
+	if (util_mkdir_p(r->cfg->sup.state_dir, 0755) != 0 || util_mkdir_p(r->cfg->sup.log_dir, 0755) != 0) {
+		root_log("cannot create %s or %s: %s", r->cfg->sup.state_dir, r->cfg->sup.log_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (root_find_colonyd(r) != 0)
+		return -1;
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r->msgbuf = malloc(PROTO_MSG_MAX);
+	root_eng_policy(&r->cfg->sup, &pol);
+	r->eng = eng_new(&pol);
+	if (r->epfd < 0 || r->msgbuf == NULL || r->eng == NULL) {
+		root_log("start-up: %s", strerror(errno));
+		return -1;
+	}
+	if (root_setup_signals(r) != 0 || root_timer_init(r) != 0) {
+		root_log("signalfd/timerfd: %s", strerror(errno));
+		return -1;
+	}
+	if (cg_create(&r->cg, r->cfg->sup.cgroup_name) != 0) {
+		root_log("cgroup %s: %s", r->cfg->sup.cgroup_name, strerror(errno));
+		return -1;
+	}
+	if (net_setup_all(r, r->cfg) != 0 || ctl_listen(r) != 0)
+		return -1;
+	for (size_t i = 0; i < r->cfg->n_colonies; i++) {
+		struct colony *c = colony_new(r, &r->cfg->colonies[i]);
+		struct eng_child_spec spec;
+		if (c != NULL) {
+			root_eng_spec(c->cfg, &spec);
+			c->child = eng_add_child(r->eng, eng_count(r->eng), &spec, c);
+		}
+		if (c == NULL || c->child == NULL) {
+			root_log("out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+root_find_self(struct root *r)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	snprintf(r->self_dir, sizeof(r->self_dir), "%s", dirname(buf));
+}
+
+/* After a shutdown: PID 1 of the machine must never exit, so it powers off or reboots;
+   in a container, reboot(2) ends the namespace the way its runtime expects. */
+static void
+root_pid1_end(struct root *r)
+{
+	struct stat st;
+	bool init_ns = stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == ROOT_INIT_PIDNS_INO;
+
+	if (r->exit_code == 3) {
+		sync();
+		reboot(RB_AUTOBOOT);
+	} else if (init_ns) {
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct root root;
+	struct root *r = &root;
+	bool check = false;
+
+	r->cfg_path = ROOT_DEFAULT_CONFIG;
+	r->epfd = r->sigfd = r->timerfd = r->listenfd = -1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			r->cfg_path = argv[++i];
+		else if (strcmp(argv[i], "--check") == 0)
+			check = true;
+		else
+			root_usage();
+	}
+	if (check)
+		return root_check(r->cfg_path);
+	root_find_self(r);
+	if (root_start(r) != 0)
+		return 1;
+	root_log("started with %zu colonies (%s cgroups)", r->cfg->n_colonies,
+	    r->cg.mode == CG_HYBRID ? "hybrid" : "unified");
+	root_feed(r, ENG_EV_START_ALL, NULL, false, ENG_TIMER_NONE);
+	root_drain(r);
+	root_loop(r);
+	root_teardown(r);
+	root_log("exiting with status %d", r->exit_code);
+	if (r->pid1)
+		root_pid1_end(r);
+	return r->exit_code;
+}
