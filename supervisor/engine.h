@@ -16,6 +16,32 @@
  *   spawn -> STARTING -(ready)-> RUNNING -(exit)-> cleanup (kill cgroup,
  *   wait empty) -> BACKOFF/STARTING again, or STOPPED/EXITED/FAILED.
  *   Stopping: STOPPING, signal, shutdown timer, kill cgroup, wait empty.
+ *
+ * Decisions a daemon relies on (engine.c implements, test_engine.c checks):
+ * - Down means both ENG_EV_EXITED of the main process and ENG_EV_EMPTY after
+ *   ENG_ACT_CLEANUP arrived, in either order. After an unexpected exit (or a
+ *   missed ready_timeout) the child is STOPPING until then.
+ * - Typical orders: spawn = STATE(starting) SPAWN [TIMER(ready)];
+ *   crash = [TIMER none] STATE(stopping) CLEANUP RESTARTING ..., and the
+ *   respawn comes with EV_EMPTY (delay 0) or with EV_TIMER(backoff).
+ * - Timers: a timer no longer wanted is cancelled with TIMER(NONE, 0), and a
+ *   firing whose kind is not the armed one is ignored as well.
+ * - Group restarts (rest_for_one, one_for_all): RESTARTING for each child
+ *   restarted, stops one at a time in reverse order (the crashed child is
+ *   waited for at its place), members wait down in BACKOFF (no timer), then
+ *   start in order, each after the previous is ready; only the crashed child
+ *   has a backoff delay. A crash during a group restart is a new restart
+ *   operation merged into it. Temporary bystanders end EXITED; STOPPED,
+ *   EXITED and FAILED children are not started by a group.
+ * - SHUTDOWN and a give-up at the root stop every child at once (signals in
+ *   reverse order) under one_for_one, and one after another in reverse order
+ *   otherwise; a give-up in a colony is always one after another. A child in
+ *   BACKOFF goes STOPPED at once. After a give-up the child whose exit caused
+ *   it is FAILED and the others STOPPED (EXITED ones stay EXITED).
+ * - ALL_READY also fires when a removal or a reload (autostart = no) leaves
+ *   only RUNNING autostart children. EXITED autostart children keep it false.
+ * - After ENG_ACT_DONE or ENG_ACT_GIVE_UP every event is ignored.
+ * - eng_event returning -1 (ENOMEM) means actions may be missing: fatal.
  */
 
 #include <stdbool.h>
@@ -39,10 +65,10 @@ enum eng_state {
 	ENG_STOPPED,	/* by an operator, or autostart = no; the initial state */
 	ENG_STARTING,	/* spawned, not ready yet */
 	ENG_RUNNING,	/* ready */
-	ENG_STOPPING,	/* stop signal sent, waiting for the cgroup to empty */
-	ENG_BACKOFF,	/* waiting for a delayed restart */
+	ENG_STOPPING,	/* stop signal sent (or the process ended), waiting for the cgroup to empty */
+	ENG_BACKOFF,	/* waiting for a delayed restart, or for its turn in a group restart */
 	ENG_EXITED,	/* ended and not to be restarted */
-	ENG_FAILED,	/* out of budget, or stopped as part of a give-up */
+	ENG_FAILED,	/* out of budget, or the child whose crash caused a give-up */
 };
 
 enum eng_timer {
