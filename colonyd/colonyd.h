@@ -57,6 +57,7 @@ struct cd_svc {
 	size_t errlen;
 	uint64_t oom_svc, oom_colony;	/* oom_kill counters at spawn */
 	bool spawn_reported;
+	bool ready_timed_out;		/* ENG_TIMER_READY fired while starting */
 	bool dirty;			/* spawned, cgroup not seen empty since */
 
 	/* kept for the service's life */

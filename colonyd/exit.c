@@ -48,6 +48,8 @@ cd_svc_err_ready(struct cd_svc *svc)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		cd_watch_del(svc->cd, &svc->w_err);
+		if (svc->errlen == 0 && svc->pid > 0)	/* execve succeeded */
+			cd_feed(svc->cd, svc, ENG_EV_SPAWNED, false);
 		return;
 	}
 }
@@ -73,6 +75,11 @@ svc_classify(struct cd_svc *svc, const siginfo_t *si)
 		cd_svc_message(svc, "%s", svc->errmsg);
 		svc->exit_kind = PROTO_EXIT_SETUP;
 		svc->exit_value = si->si_code == CLD_EXITED ? si->si_status : 0;
+		return false;
+	}
+	if (svc->ready_timed_out) {
+		svc->exit_kind = PROTO_EXIT_TIMEOUT;
+		svc->exit_value = 0;
 		return false;
 	}
 	if (si->si_code == CLD_EXITED) {

@@ -127,6 +127,7 @@ act_spawn(struct cd *cd, struct cd_svc *svc)
 	svc->status[0] = '\0';
 	svc->notify_errno = 0;
 	svc->notify_mainpid = 0;
+	svc->ready_timed_out = false;
 	if (cd_spawn(svc, err, sizeof(err)) < 0) {
 		cd_svc_message(svc, "%s", err);
 		svc->exit_kind = PROTO_EXIT_SETUP;
@@ -141,7 +142,10 @@ act_spawn(struct cd *cd, struct cd_svc *svc)
 		svc->spawn_reported = true;
 		cd_svc_send(svc, PROTO_EV_SPAWNED);
 	}
-	cd_feed(cd, svc, ENG_EV_SPAWNED, false);
+	/* ENG_EV_SPAWNED waits for execve to succeed (error pipe EOF): ready = none
+	   means ready after exec, and a failed exec is then never "running". */
+	if (svc->w_err.fd < 0)
+		cd_feed(cd, svc, ENG_EV_SPAWNED, false);
 }
 
 static void

@@ -130,6 +130,8 @@ cd_timer_fired(struct cd *cd)
 
 		heap_remove(cd, svc);
 		svc->timer = ENG_TIMER_NONE;
+		if (t == ENG_TIMER_READY && svc->state == ENG_STARTING)
+			svc->ready_timed_out = true;	/* its exit is reported as ready_timeout */
 		cd_feed_timer(cd, svc, t);
 	}
 	timer_rearm(cd);

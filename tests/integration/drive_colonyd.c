@@ -250,7 +250,7 @@ static pid_t
 start_colonyd(const char *colonyd, struct cfg *c, const char *colony, int sock)
 {
 	const struct cfg_colony *col = cfg_find_colony(c, colony);
-	char leaf[300];
+	char leaf[300], err[256];
 	pid_t pid;
 
 	if (col == NULL)
@@ -261,6 +261,13 @@ start_colonyd(const char *colonyd, struct cfg *c, const char *colony, int sock)
 	if (cg_create(&cg, leaf) < 0) {
 		fprintf(stderr, "drive_colonyd: cg_create(%s): %s\n", leaf, strerror(errno));
 		return -1;
+	}
+	{
+		struct cg_limits l = { col->memory_max, col->pids_max, col->cpu_max_percent,
+			col->cpu_weight };
+
+		if (cg_set_limits(&cg, cgcol, &l, err, sizeof(err)) < 0)
+			fprintf(stderr, "drive_colonyd: limits: %s\n", err);
 	}
 	if ((col->namespaces & CFG_NS_PID) && unshare(CLONE_NEWPID) < 0)
 		fprintf(stderr, "drive_colonyd: unshare(CLONE_NEWPID): %s\n", strerror(errno));
@@ -301,7 +308,7 @@ main(int argc, char **argv)
 	int sp[2], o, timeout = 60, sfd, status = 0;
 	struct cfg *c;
 	sigset_t set;
-	FILE *in = stdin;
+	size_t used = 0;
 	bool in_open = true;
 	time_t end;
 
@@ -341,7 +348,7 @@ main(int argc, char **argv)
 	end = time(NULL) + timeout;
 	for (;;) {
 		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { sp[0], POLLIN, 0 },
-			{ in_open ? fileno(in) : -1, POLLIN, 0 } };
+			{ in_open ? 0 : -1, POLLIN, 0 } };
 		int left = (int)(end - time(NULL));
 
 		if (left <= 0 || poll(p, 3, left * 1000) == 0) {
@@ -367,10 +374,24 @@ main(int argc, char **argv)
 			sp[0] = -1;
 		}
 		if (p[2].revents) {
-			if (fgets(line, sizeof(line), in) == NULL)
+			/* read(2), not stdio: buffered lines would hide from poll(2) */
+			ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
+			char *nl;
+
+			if (n <= 0) {
 				in_open = false;
-			else
+				continue;
+			}
+			used += (size_t)n;
+			line[used] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
 				sp[0] = command(sp[0], line, c->sup.state_dir, colony);
+				used -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, used + 1);
+			}
+			if (used == sizeof(line) - 1)
+				used = 0;	/* an overlong line: dropped */
 		}
 	}
 }
