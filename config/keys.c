@@ -308,13 +308,14 @@ cfg_handle_key(struct cfg_ctx *ctx, const char *key, const char *value)
 	for (i = 0; keys[i].name != NULL; i++)
 		if (strcmp(keys[i].name, key) == 0)
 			break;
-	cfg_section_label(ctx, label, sizeof(label));
 	if (keys[i].name == NULL) {
-		cfg_error(ctx, "unknown key \"%s\" in %s", key, label);
+		cfg_error(ctx, "unknown key \"%s\" in %s", key,
+		    cfg_section_label(ctx, label, sizeof(label)));
 		return -1;
 	}
 	if (!keys[i].repeat && (*seen & (1ull << i))) {
-		cfg_error(ctx, "duplicate key \"%s\" in %s", key, label);
+		cfg_error(ctx, "duplicate key \"%s\" in %s", key,
+		    cfg_section_label(ctx, label, sizeof(label)));
 		return -1;
 	}
 	*seen |= 1ull << i;
