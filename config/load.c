@@ -270,6 +270,11 @@ cfg_load_file(struct cfg_ctx *ctx, const char *path, const char *from, int from_
 			fclose(file);
 		return -1;
 	}
+	if (S_ISDIR(st.st_mode)) {
+		cfg_error_at(ctx, from, from_line, "cannot read %s: %s", path, strerror(EISDIR));
+		fclose(file);
+		return -1;
+	}
 	for (size_t i = 0; i < ctx->n_files; i++) {
 		if (ctx->files[i].dev == st.st_dev && ctx->files[i].ino == st.st_ino) {
 			cfg_error_at(ctx, from, from_line, "%s is included more than once "
@@ -290,6 +295,10 @@ cfg_load_file(struct cfg_ctx *ctx, const char *path, const char *from, int from_
 	f.dev = st.st_dev;
 	f.ino = st.st_ino;
 	int rc = cfg_read_frame(ctx, &f, file, NULL, depth);
+	if (ferror(file) && !ctx->failed) {
+		cfg_error_at(ctx, path, 0, "cannot read %s", path);
+		rc = -1;
+	}
 	fclose(file);
 	return rc;
 }

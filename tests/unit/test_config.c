@@ -751,6 +751,10 @@ START_TEST(test_include_errors)
 	ck_assert_str_eq(err_rel(), "D/main.ini:3: include: cannot open D/missing.ini: "
 	    "No such file or directory");
 
+	put_file("main.ini", "[supervisor]\ninclude = colonies.d\n");
+	ck_assert_ptr_null(load_main());
+	ck_assert_str_eq(err_rel(), "D/main.ini:2: cannot read D/colonies.d: Is a directory");
+
 	put_file("main.ini", "[supervisor]\ninclude = none/*.ini\n" MIN_OK);
 	struct cfg *c = load_main();
 	ck_assert_msg(c != NULL, "a glob may match nothing: %s", err);
@@ -782,6 +786,24 @@ START_TEST(test_include_loop_and_twice)
 	ck_assert_ptr_null(load_main());
 	ck_assert_str_eq(err_rel(), "D/main.ini:3: D/b.ini is included more than once "
 	    "(or includes itself)");
+}
+END_TEST
+
+START_TEST(test_load_string_includes_from_cwd)
+{
+	char cwd[512];
+	struct cfg *c;
+
+	put_file("colonies.d/x.ini", "[colony x]\n[service x/s]\ncommand = x\n");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	c = load("[supervisor]\ninclude = colonies.d/*.ini\n" MIN_OK);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_colonies, 2);
+	ck_assert_str_eq(c->colonies[1].name, "x");
+	ck_assert_str_eq(c->colonies[1].origin.file, "colonies.d/x.ini");
+	cfg_free(c);
 }
 END_TEST
 
@@ -1067,6 +1089,7 @@ config_suite(void)
 	tcase_add_test(inc, test_include_order);
 	tcase_add_test(inc, test_include_errors);
 	tcase_add_test(inc, test_include_loop_and_twice);
+	tcase_add_test(inc, test_load_string_includes_from_cwd);
 	tcase_add_test(ser, test_full_values);
 	tcase_add_test(ser, test_serialize_round_trip);
 	tcase_add_test(ser, test_parse_rejects);
