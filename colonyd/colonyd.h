@@ -138,7 +138,9 @@ struct cd {
 	int exit_code;			/* -1 while running */
 };
 
-/* main.c / daemon-wide */
+/* daemon.c */
+int cd_setup(struct cd *cd, int linkfd);
+void cd_teardown(struct cd *cd);
 void cd_log(struct cd *cd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cd_watch_add(struct cd *cd, struct cd_watch *w, int fd, uint32_t events);
 void cd_watch_mod(struct cd *cd, struct cd_watch *w, uint32_t events);
