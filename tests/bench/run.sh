@@ -1,0 +1,465 @@
+#!/usr/bin/env bash
+# run.sh: `make bench`: Colony against s6, runsv and a raw clone3+pidfd floor, side by side; prints one table (SPEC section 10).
+# Every wait has a timeout; a failure of ours goes into the table and the rest still runs; the trap removes all it made.
+set -u
+BUILD=${BUILD:?BUILD must be the absolute build directory}
+SCALE=${SCALE:-}
+N_CRASH=${BENCH_CRASHES:-200}		# crashes of each supervisor (SPEC: at least 200)
+N_MANY=${BENCH_COLONIES:-1000}
+here=$(cd "$(dirname "$0")" && pwd)
+STAMP=$BUILD/stamp
+[ "$(id -u)" = 0 ] || { echo "make bench needs root (namespaces, cgroups)" >&2; exit 1; }
+[ -x "$STAMP" ] || { echo "missing $STAMP: run make" >&2; exit 1; }
+
+# s6 and runit from Debian, quietly; no recommends, so no runsvdir gets started as a system service.
+need=""
+for p in s6 runit; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need="$need $p"
+done
+if [ -n "$need" ]; then
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need; } \
+		>/dev/null 2>&1 || echo "warning: could not install$need; their columns will be empty" >&2
+fi
+
+ID="b$$$(printf '%04x' $RANDOM)"
+T=$(mktemp -d "/tmp/colonybench-$ID.XXXX")
+CG="colonybench-$ID"
+NSP="cb$ID-"
+HB=$BUILD/bench		# the C helpers
+mkdir -p "$HB" "$T/st"
+PIDFILE=$T/pids		# "PID COMM" of every supervisor we started, for the trap
+ROOT_PID=""
+
+log() { printf '# %s\n' "$*" >&2; }
+
+cleanup() {
+	trap - EXIT INT TERM
+	local pid comm
+	[ -n "$ROOT_PID" ] && stop_root 15000 >/dev/null 2>&1
+	# Supervisors first, so nothing restarts what we kill next; only pids we started, still running what we ran.
+	if [ -f "$PIDFILE" ]; then
+		while read -r pid comm; do
+			[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ] && kill -KILL "$pid" 2>/dev/null
+		done <"$PIDFILE"
+	fi
+	find "$T" \( -name '*.stamp' -o -name stamp.out \) -type f 2>/dev/null | while read -r f; do
+		awk '{ print $1 }' "$f" | while read -r pid; do
+			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$STAMP" ] && kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	local v2=/sys/fs/cgroup
+	[ -d /sys/fs/cgroup/unified ] && v2=/sys/fs/cgroup/unified
+	if [ -d "$v2/$CG" ]; then
+		find "$v2/$CG" -name cgroup.kill | while read -r k; do echo 1 >"$k" 2>/dev/null; done
+		sleep 0.2
+		find "$v2/$CG" -depth -type d -exec rmdir {} + 2>/dev/null
+	fi
+	for c in memory pids cpu cpuacct; do
+		[ -d "/sys/fs/cgroup/$c/$CG" ] && find "/sys/fs/cgroup/$c/$CG" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	for n in /run/netns/"$NSP"*; do [ -e "$n" ] && ip netns del "$(basename "$n")" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for h in observe floor clock waitgone; do
+	cc -O2 -Wall -Wextra -o "$HB/$h" "$here/$h.c" || { echo "cannot build $h" >&2; exit 1; }
+done
+
+now() { "$HB/clock"; }
+memavail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+# ms A B: B - A in ms (ns inputs), or "-" if either is missing.
+ms() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) / 1e6 }' || echo -; }
+# ratio A B: A / B to two decimals, or "-".
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+# le A B: true when both are numbers and A <= B.
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b != "" && a != "-" && b != "-" && a + 0 <= b + 0) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b != "" && a != "-" && b != "-" && a + 0 < b + 0) }'; }
+okmiss() { if "$@"; then echo ok; else echo MISSED; fi; }
+# field LINE KEY: a key=value from an observe line.
+field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+remember() { echo "$1 $2" >>"$PIDFILE"; }
+ctl() { timeout 60 "$BUILD/colonyctl" -s "$T/ctl.sock" "$@"; }
+
+# ---- our root instance ----
+
+supervisor_section() {
+	cat <<EOT
+[supervisor]
+state_dir = $T/state
+control_socket = $T/ctl.sock
+log_dir = $T/log
+cgroup_name = $CG
+netns_prefix = $NSP
+colonyd = $BUILD/colonyd
+intensity = 1000000
+period = 1s
+EOT
+}
+
+# colony NAME NETWORK [SERVICE LINES...]: one colony with one stamping service that restarts at once.
+colony() {
+	local name=$1 net=$2; shift 2
+	printf '[colony %s]\nnetwork = %s\nintensity = 1000000\nperiod = 1s\nrestart_delay = 0\nstable_after = 10ms\n' "$name" "$net"
+	printf '[service %s/stamp]\ncommand = %s %s\nrestart_delay = 0\nstable_after = 10ms\n' "$name" "$STAMP" "$T/st/$name.stamp"
+	for l in "$@"; do echo "$l"; done
+}
+
+# start_root CONF: starts colony-supervisor, waits for its socket; 1 with the reason in $T/why on failure.
+start_root() {
+	[ -x "$BUILD/colony-supervisor" ] && [ -x "$BUILD/colonyd" ] && [ -x "$BUILD/colonyctl" ] ||
+		{ echo "daemons not built" >"$T/why"; return 1; }
+	rm -f "$T/ctl.sock"
+	"$BUILD/colony-supervisor" -c "$1" >"$T/root.out" 2>&1 &
+	ROOT_PID=$!
+	remember "$ROOT_PID" colony-supervi
+	local i
+	for i in $(seq 200); do
+		[ -S "$T/ctl.sock" ] && return 0
+		kill -0 "$ROOT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	{ echo "root did not start:"; tail -3 "$T/root.out"; } | tr '\n' ' ' >"$T/why"
+	stop_root 5000 >/dev/null
+	return 1
+}
+
+# tree_pids: the root, its children (colonyds) and the services in our stamp files.
+tree_pids() {
+	echo "$ROOT_PID"
+	cat /proc/"$ROOT_PID"/task/*/children 2>/dev/null | tr ' ' '\n'
+	find "$T/st" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
+}
+
+# stop_root TIMEOUT_MS: SIGTERM, then wait for the whole tree; SIGKILL the root if it hangs. Prints the end time.
+stop_root() {
+	local pids end
+	[ -n "$ROOT_PID" ] || return 1
+	pids=$(tree_pids)
+	kill -TERM "$ROOT_PID" 2>/dev/null
+	end=$(printf '%s\n' "$pids" | "$HB/waitgone" "$1") || {
+		kill -KILL "$ROOT_PID" 2>/dev/null
+		wait "$ROOT_PID" 2>/dev/null
+		ROOT_PID=""
+		return 1
+	}
+	wait "$ROOT_PID" 2>/dev/null
+	ROOT_PID=""
+	echo "$end"
+}
+
+# wait_stamps DIR GLOB N TIMEOUT_S: until N files match and each has a line; prints the newest first stamp.
+wait_stamps() {
+	local dir=$1 glob=$2 n=$3 end=$(($(date +%s) + $4)) files out
+	shopt -s nullglob
+	while [ "$(date +%s)" -lt "$end" ]; do
+		files=("$dir"/$glob)
+		if [ "${#files[@]}" -ge "$n" ]; then
+			out=$(awk 'FNR == 1 && NF == 2 { c++; if ($2 > m) m = $2 } END { print c + 0, m }' "${files[@]}")
+			if [ "${out%% *}" -ge "$n" ]; then
+				shopt -u nullglob
+				echo "${out#* }"
+				return 0
+			fi
+		fi
+		sleep 0.1
+	done
+	shopt -u nullglob
+	return 1
+}
+
+# wait_running N: colonyctl wait on c1..cN in chunks that fit a request.
+wait_running() {
+	local i=1 n=$1 names
+	while [ "$i" -le "$n" ]; do
+		names=$(seq -f 'c%.0f' "$i" $((i + 499 < n ? i + 499 : n)) | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		ctl wait $names --state running --timeout 120s >/dev/null 2>>"$T/why" || return 1
+		i=$((i + 500))
+	done
+}
+
+# ---- the table ----
+
+ROWS=()
+row() { ROWS+=("$1"$'\x1f'"$2"$'\x1f'"${3:-}"$'\x1f'"${4:-}"); }
+# pq LINE: "p50 X ms, p99 Y ms (n=N)" from an observe line.
+pq() {
+	local n
+	n=$(field "$1" n)
+	[ -n "$n" ] && [ "$n" != 0 ] || { echo "no data"; return; }
+	printf 'p50 %s ms  p99 %s ms  (n=%s%s)' "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" "$n" \
+		"$( [ "$(field "$1" timeouts)" != 0 ] && echo ", $(field "$1" timeouts) timeouts")"
+}
+
+# ---- 1. restart latency: floor, Colony (service and colonyd), s6-supervise and runsv, interleaved ----
+
+# One observer kills them in turn, 20 ms apart, each after it ran 1.05 s: s6 and runsv throttle a
+# service that ran less than 1 s, and this way every figure shares the same window of this noisy machine.
+log "restart latency: $N_CRASH crashes each of floor, Colony, s6-supervise and runsv, interleaved (~$((N_CRASH * 11 / 10)) s)"
+{
+	supervisor_section
+	colony bp private
+	colony bh host "seccomp = off"
+	colony bc private
+} >"$T/restart.ini"
+"$HB/floor" "$STAMP" "$T/st/floor.stamp" &
+FLOOR_PID=$!
+remember "$FLOOR_PID" floor
+targets=("floor=$T/st/floor.stamp")
+ours_err="" col_note=""
+if start_root "$T/restart.ini"; then
+	if wait_stamps "$T/st" 'b[phc].stamp' 3 10 >/dev/null; then
+		targets+=("private=$T/st/bp.stamp" "host=$T/st/bh.stamp" "colony^colonyd=$T/st/bc.stamp")
+		# observe kills the service's parent; it must be the colonyd that status --json names.
+		jpid=$(ctl status bc --json 2>/dev/null | python3 -c 'import json,sys; print(next(e["pid"] for e in json.load(sys.stdin) if e["name"] == "bc"))' 2>/dev/null)
+		spid=$(tail -n1 "$T/st/bc.stamp" | awk '{ print $1 }')
+		ppid=$(awk '/^PPid:/ { print $2 }' "/proc/$spid/status" 2>/dev/null)
+		[ -n "$jpid" ] && [ "$jpid" = "$ppid" ] || col_note=" (status --json pid '$jpid' is not the service's parent '$ppid')"
+	else
+		ours_err="services never stamped: $(tail -2 "$T/root.out" | tr '\n' ' ')"
+	fi
+else
+	ours_err=$(cat "$T/why")
+fi
+S6_PID="" RS_PID=""
+if command -v s6-supervise >/dev/null && command -v runsv >/dev/null; then
+	mkdir -p "$T/sv/s6" "$T/sv/rs"
+	ln -s "$STAMP" "$T/sv/s6/run"
+	ln -s "$STAMP" "$T/sv/rs/run"
+	echo 3 >"$T/sv/s6/notification-fd"
+	STAMP_FILE=stamp.out STAMP_NOTIFY_FD=3 s6-supervise "$T/sv/s6" </dev/null >/dev/null 2>&1 &
+	S6_PID=$!
+	remember "$S6_PID" s6-supervise
+	STAMP_FILE=stamp.out runsv "$T/sv/rs" </dev/null >/dev/null 2>&1 &
+	RS_PID=$!
+	remember "$RS_PID" runsv
+	targets+=("s6=$T/sv/s6/stamp.out" "runsv=$T/sv/rs/stamp.out")
+fi
+"$HB/observe" -n "$N_CRASH" -s 20 -m 1050 -t 3000 "${targets[@]}" >"$T/obs" 2>"$T/obs.err"
+OBS_FLOOR=$(grep '^floor ' "$T/obs")
+OBS_PRIV=$(grep '^private ' "$T/obs")
+OBS_HOST=$(grep '^host ' "$T/obs")
+OBS_COL=$(grep '^colony ' "$T/obs")
+OBS_S6=$(grep '^s6 ' "$T/obs")
+OBS_RS=$(grep '^runsv ' "$T/obs")
+# Supervisors first, then what they ran.
+kill -KILL "$FLOOR_PID" $S6_PID $RS_PID 2>/dev/null
+wait "$FLOOR_PID" $S6_PID $RS_PID 2>/dev/null
+for f in "$T/st/floor.stamp" "$T/sv/s6/stamp.out" "$T/sv/rs/stamp.out"; do
+	kill -KILL "$(tail -n1 "$f" 2>/dev/null | awk '{ print $1 }')" 2>/dev/null
+done
+[ -n "$ROOT_PID" ] && { stop_root 30000 >/dev/null || log "restart-bench root did not stop cleanly"; }
+FLOOR50=$(field "$OBS_FLOOR" p50_ms)
+
+# ---- 4. s6-svscan with N_MANY services: start, memory, stop ----
+
+S6_START="" S6_STOP="" S6_MEM=""
+if command -v s6-svscan >/dev/null; then
+	log "s6-svscan with $N_MANY services"
+	scan=$T/scan
+	mkdir -p "$scan"
+	for i in $(seq "$N_MANY"); do
+		mkdir "$scan/s$i"
+		ln -s "$STAMP" "$scan/s$i/run"
+	done
+	sync
+	sleep 1
+	m0=$(memavail)
+	t0=$(now)
+	STAMP_FILE=stamp.out s6-svscan -c $((2 * N_MANY)) "$scan" </dev/null >/dev/null 2>&1 &
+	SV_PID=$!
+	remember "$SV_PID" s6-svscan
+	if t1=$(wait_stamps "$scan" '*/stamp.out' "$N_MANY" 120); then
+		S6_START=$(ms "$t0" "$t1")
+		sleep 2
+		S6_MEM=$((($m0 - $(memavail)) / N_MANY))
+	fi
+	pids=$({ echo "$SV_PID"; cat /proc/"$SV_PID"/task/*/children | tr ' ' '\n'; awk '{ print $1 }' "$scan"/*/stamp.out; } 2>/dev/null)
+	for p in $(cat /proc/"$SV_PID"/task/*/children 2>/dev/null); do remember "$p" s6-supervise; done
+	t2=$(now)
+	s6-svscanctl -t "$scan"
+	if t3=$(printf '%s\n' "$pids" | "$HB/waitgone" 60000); then
+		[ -n "$S6_START" ] && S6_STOP=$(ms "$t2" "$t3")
+	fi
+	kill -KILL "$SV_PID" 2>/dev/null
+	wait "$SV_PID" 2>/dev/null
+fi
+
+# ---- 5. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
+
+# many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
+many_colonies() {
+	local tag=$1 net=$2 idle=$3 t0 t1 t2 t3 m0 pids cs0 cs1 i err=""
+	local start="" run="" mem="" rss="" priv="" csw="" stop=""
+	log "$N_MANY colonies, network = $net"
+	rm -f "$T"/st/c*.stamp
+	{
+		supervisor_section
+		for i in $(seq "$N_MANY"); do
+			printf '[colony c%d]\nnetwork = %s\nstable_after = 1s\n[service c%d/stamp]\ncommand = %s %s/st/c%d.stamp\nstable_after = 1s\n' \
+				"$i" "$net" "$i" "$STAMP" "$T" "$i"
+		done
+	} >"$T/many.ini"
+	sync
+	sleep 1
+	m0=$(memavail)
+	t0=$(now)
+	if ! start_root "$T/many.ini"; then
+		err=$(cat "$T/why")
+	elif ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$N_MANY" 120); then
+		err="not all $N_MANY services stamped within 120 s"
+	else
+		start=$(ms "$t0" "$t1")
+		if wait_running "$N_MANY"; then
+			run=$(ms "$t0" "$(now)")
+		else
+			err="colonyctl wait: $(tail -1 "$T/why")"
+		fi
+		# Past every stable_after (1 s), so no timer is due in the idle window.
+		sleep 2
+		mem=$((($m0 - $(memavail)) / N_MANY))
+		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$ROOT_PID/status")
+		pids=$(cat /proc/"$ROOT_PID"/task/*/children)
+		# shellcheck disable=SC2086
+		priv=$(for p in $pids; do cat "/proc/$p/smaps_rollup"; done 2>/dev/null |
+			awk '/^Private_(Clean|Dirty):/ { s += $2 } /^Rss:/ { n++ } END { if (n) printf "%.0f", s / n }')
+		if [ "$idle" = yes ]; then
+			# Every thread of the root and of each colonyd; nothing talks to them meanwhile.
+			cs0=$(cat /proc/"$ROOT_PID"/task/*/status $(printf '/proc/%s/task/*/status ' $pids) 2>/dev/null |
+				awk '/ctxt_switches/ { s += $2 } END { print s }')
+			sleep 10
+			cs1=$(cat /proc/"$ROOT_PID"/task/*/status $(printf '/proc/%s/task/*/status ' $pids) 2>/dev/null |
+				awk '/ctxt_switches/ { s += $2 } END { print s }')
+			csw=$((cs1 - cs0))
+			[ "$(printf '%s\n' $pids | wc -l)" -ge "$N_MANY" ] || err="only $(printf '%s\n' $pids | wc -l) colonyd processes"
+		fi
+	fi
+	if [ -n "$ROOT_PID" ]; then
+		t2=$(now)
+		if t3=$(stop_root 120000); then
+			[ -n "$start" ] && stop=$(ms "$t2" "$t3")
+		else
+			err="${err:+$err; }stop-all did not finish within 120 s"
+		fi
+	fi
+	eval "${tag}_START=\$start ${tag}_RUN=\$run ${tag}_MEM=\$mem ${tag}_RSS=\$rss ${tag}_PRIV=\$priv ${tag}_CSW=\$csw ${tag}_STOP=\$stop ${tag}_ERR=\$err"
+}
+
+many_colonies HOST host no
+# Let the kernel finish tearing down cgroups before the next MemAvailable baseline.
+sleep 2
+many_colonies PRIV private yes
+
+# ---- 6. scale: restart latency at 10 and at SCALE colonies ----
+
+SC_LINE=""
+if [ -n "$SCALE" ]; then
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	scale_restart() {
+		local n=$1 i
+		rm -f "$T"/st/c*.stamp
+		{
+			supervisor_section
+			colony c1 private
+			for i in $(seq 2 "$n"); do
+				printf '[colony c%d]\nnetwork = private\n[service c%d/stamp]\ncommand = %s %s/st/c%d.stamp\n' \
+					"$i" "$i" "$STAMP" "$T" "$i"
+			done
+		} >"$T/scale.ini"
+		local t0 t1
+		t0=$(now)
+		start_root "$T/scale.ini" || { echo "error=$(cat "$T/why" | tr ' ' '_')"; return; }
+		if ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$n" 1200); then
+			echo "error=not_all_${n}_stamped_in_1200_s"
+		else
+			local start
+			start=$(ms "$t0" "$t1")
+			wait_running "$n" || echo "error=colonyctl_wait_failed"
+			sleep 2
+			"$HB/observe" -n "$N_CRASH" -s 30 -t 3000 "c1=$T/st/c1.stamp" 2>/dev/null | sed "s/\$/ start_ms=$start/"
+		fi
+		stop_root 600000 >/dev/null || echo "error=stop_timed_out"
+	}
+	log "scale: restart latency at 10 colonies"
+	SC10=$(scale_restart 10)
+	log "scale: $SCALE colonies (this takes a while)"
+	SCN=$(scale_restart "$SCALE")
+fi
+
+# ---- print ----
+
+S6_50=$(field "$OBS_S6" p50_ms)
+RS_50=$(field "$OBS_RS" p50_ms)
+P50=$(field "$OBS_PRIV" p50_ms)
+H50=$(field "$OBS_HOST" p50_ms)
+C50=$(field "$OBS_COL" p50_ms)
+
+row "service restart, floor (clone3+pidfd)" "$(pq "$OBS_FLOOR")"
+row "service restart, s6-supervise notif-fd" "$(pq "$OBS_S6")"
+row "service restart, runsv" "$(pq "$OBS_RS")"
+if [ -n "$OBS_PRIV" ] && [ "$(field "$OBS_PRIV" n)" != 0 ]; then
+	row "service restart, Colony private" "$(pq "$OBS_PRIV")" "p50 <= 1.15x floor ($(ratio "$P50" "$FLOOR50")x)" \
+		"$(okmiss le "$(ratio "$P50" "$FLOOR50")" 1.15)"
+	row "" "" "p50 < s6 ($(ratio "$P50" "$S6_50")x)" "$(okmiss lt "$P50" "$S6_50")"
+	row "" "" "p50 < runsv ($(ratio "$P50" "$RS_50")x)" "$(okmiss lt "$P50" "$RS_50")"
+	row "service restart, Colony host,seccomp=off" "$(pq "$OBS_HOST")" "$(ratio "$H50" "$FLOOR50")x floor" "info"
+else
+	row "service restart, Colony private" "FAILED: ${ours_err:-$(grep private "$T/obs.err" 2>/dev/null | head -3 | tr '\n' ' ')}" \
+		"p50 <= 1.15x floor, < s6, < runsv" MISSED
+fi
+if [ -n "$OBS_COL" ] && [ "$(field "$OBS_COL" n)" != 0 ]; then
+	row "colony restart (SIGKILL colonyd)" "$(pq "$OBS_COL")$col_note" "$(ratio "$C50" "$FLOOR50")x floor" "info"
+else
+	row "colony restart (SIGKILL colonyd)" "FAILED: ${ours_err:-$(grep colony "$T/obs.err" 2>/dev/null | head -3 | tr '\n' ' ')}" "vs floor" MISSED
+fi
+if [ -n "$PRIV_START" ]; then
+	row "cold start $N_MANY, Colony private" "${PRIV_START} ms all stamped (${PRIV_RUN:--} ms all running)" \
+		"<= s6-svscan ${S6_START:--} ms" "$(okmiss le "$PRIV_START" "$S6_START")"
+else
+	row "cold start $N_MANY, Colony private" "FAILED: $PRIV_ERR" "<= s6-svscan ${S6_START:--} ms" MISSED
+fi
+row "cold start $N_MANY, Colony host" "${HOST_START:--} ms all stamped (${HOST_RUN:--} ms all running)" "" "info"
+row "cold start $N_MANY, s6-svscan -c $((2 * N_MANY))" "${S6_START:-failed} ms all stamped"
+row "stop-all $N_MANY, Colony private" "${PRIV_STOP:-failed} ms (SIGTERM to root, until all gone)" \
+	"<= s6-svscan ${S6_STOP:--} ms" "$(okmiss le "$PRIV_STOP" "$S6_STOP")"
+row "stop-all $N_MANY, Colony host" "${HOST_STOP:-failed} ms" "" "info"
+row "stop-all $N_MANY, s6-svscan" "${S6_STOP:-failed} ms (svscanctl -t, until all gone)"
+row "memory per colony, host" "${HOST_MEM:-failed} kB (fall in MemAvailable)" \
+	"<= s6 ${S6_MEM:--} kB/service" "$(okmiss le "$HOST_MEM" "$S6_MEM")"
+row "memory per colony, private" "${PRIV_MEM:-failed} kB" "" "info"
+row "memory per service, s6-svscan" "${S6_MEM:-failed} kB"
+row "root RSS at $N_MANY colonies" "${PRIV_RSS:-failed} kB (VmRSS)" "<= 8192 kB" "$(okmiss le "$PRIV_RSS" 8192)"
+row "colonyd private memory" "${PRIV_PRIV:-failed} kB each (Private_Clean+Dirty, mean)" "" "info"
+row "idle context switches, 10 s" "${PRIV_CSW:-failed} (root + $N_MANY colonyd, all threads)" "0" \
+	"$(okmiss le "${PRIV_CSW:--}" 0)"
+[ -n "$HOST_ERR" ] && row "  host run error" "$HOST_ERR"
+[ -n "$PRIV_ERR" ] && [ -n "$PRIV_START" ] && row "  private run error" "$PRIV_ERR"
+if [ -z "$SCALE" ]; then
+	row "scale" "skipped (SCALE=10000 to run)"
+else
+	s10=$(printf '%s\n' "$SC10" | grep '^c1 ' | head -1)
+	sn=$(printf '%s\n' "$SCN" | grep '^c1 ' | head -1)
+	row "scale: restart at 10 colonies" "$( [ -n "$s10" ] && pq "$s10" || printf '%s' "FAILED: $SC10")"
+	if [ -n "$sn" ]; then
+		r=$(ratio "$(field "$sn" p50_ms)" "$(field "$s10" p50_ms)")
+		row "scale: restart at $SCALE colonies" "$(pq "$sn"); all stamped in $(field "$sn" start_ms) ms" \
+			"p50 <= 1.2x at 10 (${r}x)" "$(okmiss le "$r" 1.2)"
+	else
+		row "scale: $SCALE colonies" "FAILED: $(printf '%s' "$SCN" | tr '\n_' '  ')" "all running, <= 1.2x" MISSED
+	fi
+fi
+
+echo
+echo "Colony benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "s6 $(dpkg-query -W -f='${Version}' s6 2>/dev/null), runit $(dpkg-query -W -f='${Version}' runit 2>/dev/null). Restart: SIGKILL until the replacement's own CLOCK_MONOTONIC stamp;"
+echo "all restart figures interleaved in one window, 20 ms apart, each service killed after running 1.05 s (s6 and runsv throttle faster)."
+line=$(printf '%.0s-' $(seq 150))
+printf '%-42s %-62s %-34s %s\n' figure measured target result
+echo "$line"
+for r in "${ROWS[@]}"; do
+	IFS=$'\x1f' read -r a b c d <<<"$r"
+	printf '%-42s %-62s %-34s %s\n' "$a" "$b" "$c" "$d"
+done
+echo "$line"
