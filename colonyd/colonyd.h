@@ -89,6 +89,7 @@ struct cd_qev {
 	struct eng_event ev;
 	struct cd_svc *svc;
 	bool skip;		/* its service was freed */
+	bool send_exited;	/* not an engine event: tell the root the process exited */
 };
 
 /* One message waiting for the root's socket to drain. */
@@ -154,6 +155,7 @@ void cd_reap(struct cd *cd);
 
 /* svc.c: engine events and actions */
 void cd_feed(struct cd *cd, struct cd_svc *svc, enum eng_event_type type, bool clean);
+void cd_feed_exited(struct cd *cd, struct cd_svc *svc, bool clean);
 void cd_feed_timer(struct cd *cd, struct cd_svc *svc, enum eng_timer timer);
 void cd_run_actions(struct cd *cd, uint64_t now_ms);
 void cd_drain(struct cd *cd);

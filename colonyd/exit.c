@@ -116,15 +116,14 @@ cd_svc_pidfd_ready(struct cd_svc *svc)
 	} else if (si.si_pid == 0) {
 		return;
 	}
+	svc->pid = 0;	/* first: an exec success seen only now is not "running" */
 	clean = svc_classify(svc, &si);
 	cd_watch_del(svc->cd, &svc->w_pidfd);
-	svc->pid = 0;
 	if (svc->w_err.fd >= 0)
 		cd_watch_del(svc->cd, &svc->w_err);
 	if (svc->w_ready.fd >= 0)
 		cd_watch_del(svc->cd, &svc->w_ready);
-	cd_svc_send(svc, PROTO_EV_EXITED);
-	cd_feed(svc->cd, svc, ENG_EV_EXITED, clean);
+	cd_feed_exited(svc->cd, svc, clean);
 }
 
 static void

@@ -153,9 +153,7 @@ child_main(struct cd_child *c)
 	if (setsid() < 0)
 		child_fail_errno(c, "setsid", NULL, errno);
 	child_fds(c);
-	if (svc->cfg->working_directory != NULL && chdir(svc->cfg->working_directory) < 0)
-		child_fail_errno(c, "chdir", svc->cfg->working_directory, errno);
-	err[0] = '\0';
+	err[0] = '\0';	/* confine_apply also changes to working_directory, as the user */
 	if (confine_apply(svc->confine, err, sizeof(err)) < 0)
 		child_fail(c, err[0] ? err : "confine: failed");
 	child_exec(c);

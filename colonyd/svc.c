@@ -30,7 +30,7 @@ cd_queue(struct cd *cd, struct cd_svc *svc, const struct eng_event *ev)
 		cd->q_cap = cap;
 		cd->q_head = 0;
 	}
-	cd->q[(cd->q_head + cd->q_n) % cd->q_cap] = (struct cd_qev){ *ev, svc, false };
+	cd->q[(cd->q_head + cd->q_n) % cd->q_cap] = (struct cd_qev){ *ev, svc, false, false };
 	cd->q_n++;
 }
 
@@ -42,6 +42,17 @@ cd_feed(struct cd *cd, struct cd_svc *svc, enum eng_event_type type, bool clean)
 	};
 
 	cd_queue(cd, svc, &ev);
+}
+
+/* The root hears "exited" in order with the engine's own reactions (queued, not sent now). */
+void
+cd_feed_exited(struct cd *cd, struct cd_svc *svc, bool clean)
+{
+	struct eng_event ev = { .type = ENG_EV_EXITED, .child = svc->child };
+
+	cd_queue(cd, svc, &ev);
+	cd->q[(cd->q_head + cd->q_n - 1) % cd->q_cap].send_exited = true;
+	cd_feed(cd, svc, ENG_EV_EXITED, clean);
 }
 
 void
@@ -239,6 +250,10 @@ cd_drain(struct cd *cd)
 		cd->q_n--;
 		if (e.skip)
 			continue;
+		if (e.send_exited) {
+			cd_svc_send(e.svc, PROTO_EV_EXITED);
+			continue;
+		}
 		e.ev.now_ms = util_mono_ms();
 		if (eng_event(cd->eng, &e.ev, &cd->acts) < 0) {
 			cd_log(cd, "engine: out of memory");
