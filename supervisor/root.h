@@ -62,7 +62,8 @@ struct colony {
 	char cgroup[256];		/* <cgroup_name>/<colony> */
 	const struct cfg_colony *cfg;	/* into r->cfg; NULL once removed by a reload */
 	struct eng_child *child;	/* NULL once the engine forgot it */
-	struct colony *hnext;		/* hash chain */
+	struct colony *hnext;		/* hash chain by name */
+	struct colony *pnext;		/* hash chain by colonyd pid */
 	struct colony *gnext;		/* graveyard */
 	pid_t pid;			/* colonyd's host pid; 0 when down */
 	int pidfd, sock, netns_fd, events_fd;
@@ -150,6 +151,7 @@ struct root {
 	/* colonies by name */
 	struct colony **buckets;
 	size_t n_buckets, n_colonies;
+	struct colony *pids[4096];	/* colonyds by pid, for the orphan reaper */
 	struct colony *graveyard;
 	struct root_net *nets;
 	/* engine queue */
@@ -195,6 +197,7 @@ void root_timer_expire(struct root *r);
 /* root_colony.c */
 struct colony *colony_new(struct root *r, const struct cfg_colony *cc);
 struct colony *colony_find(const struct root *r, const char *name);
+struct colony *colony_by_pid(const struct root *r, pid_t pid);
 void colony_unlink(struct root *r, struct colony *c);
 void colony_free(struct root *r, struct colony *c);
 void colony_mirror_reset(struct colony *c);

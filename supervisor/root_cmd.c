@@ -144,25 +144,39 @@ wait_done(struct root *r, struct root_wait *w, int code, const char *msg)
 	req_done_one(r, q);
 }
 
+/* What a wait makes of state st: -1 keep waiting, else the exit status to finish with. */
+static int
+wait_verdict(struct root_wait *w, enum eng_state st)
+{
+	if (w->want == WANT_REPLY)
+		return -1;
+	if (st != ENG_RUNNING)
+		w->left = true;
+	if (st == ENG_FAILED || st == ENG_EXITED)
+		return w->want == WANT_STOPPED ? 0 : 1;
+	if (st == ENG_RUNNING && w->want != WANT_STOPPED && (w->want == WANT_RUNNING || w->left))
+		return 0;
+	if (st == ENG_STOPPED && w->want == WANT_STOPPED)
+		return 0;
+	return -1;
+}
+
+/* Finishing one wait may finish its request and free sibling waits: rescan after each. */
 void
 cmd_state_changed(struct root *r, struct colony *c, enum eng_state st)
 {
-	for (struct root_wait *w = c->waits, *next; w != NULL; w = next) {
-		next = w->next;
-		if (w->want == WANT_REPLY)
-			continue;
-		if (st != ENG_RUNNING)
-			w->left = true;
-		if (st == ENG_FAILED || st == ENG_EXITED) {
-			if (w->want == WANT_STOPPED)
-				wait_done(r, w, 0, NULL);
-			else
-				wait_done(r, w, 1, eng_state_name(st));
-		} else if (st == ENG_RUNNING && (w->want == WANT_RUNNING || w->left) &&
-		    w->want != WANT_STOPPED)
-			wait_done(r, w, 0, NULL);
-		else if (st == ENG_STOPPED && w->want == WANT_STOPPED)
-			wait_done(r, w, 0, NULL);
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (struct root_wait *w = c->waits; w != NULL; w = w->next) {
+			int code = wait_verdict(w, st);
+			if (code < 0)
+				continue;
+			wait_done(r, w, code, code ? eng_state_name(st) : NULL);
+			again = true;
+			break;
+		}
 	}
 }
 
@@ -183,10 +197,13 @@ cmd_reply(struct root *r, struct colony *c, uint32_t id, int code, const char *t
 void
 cmd_link_gone(struct root *r, struct colony *c)
 {
-	for (struct root_wait *w = c->waits, *next; w != NULL; w = next) {
-		next = w->next;
-		if (w->want == WANT_REPLY)
-			wait_done(r, w, 1, "lost the connection to colonyd");
+	for (struct root_wait *w = c->waits; w != NULL;) {
+		if (w->want != WANT_REPLY) {
+			w = w->next;
+			continue;
+		}
+		wait_done(r, w, 1, "lost the connection to colonyd");
+		w = c->waits;	/* the list may have changed under us */
 	}
 }
 

@@ -69,6 +69,34 @@ colony_find(const struct root *r, const char *name)
 	return NULL;
 }
 
+#define PID_SLOT(pid) ((size_t)(pid) % (sizeof(((struct root *)0)->pids) / sizeof(struct colony *)))
+
+struct colony *
+colony_by_pid(const struct root *r, pid_t pid)
+{
+	for (struct colony *c = r->pids[PID_SLOT(pid)]; c != NULL; c = c->pnext)
+		if (c->pid == pid)
+			return c;
+	return NULL;
+}
+
+static void
+colony_set_pid(struct root *r, struct colony *c, pid_t pid)
+{
+	if (c->pid != 0) {
+		struct colony **pp = &r->pids[PID_SLOT(c->pid)];
+		while (*pp != NULL && *pp != c)
+			pp = &(*pp)->pnext;
+		if (*pp == c)
+			*pp = c->pnext;
+	}
+	c->pid = pid;
+	if (pid != 0) {
+		c->pnext = r->pids[PID_SLOT(pid)];
+		r->pids[PID_SLOT(pid)] = c;
+	}
+}
+
 void
 colony_unlink(struct root *r, struct colony *c)
 {
@@ -142,15 +170,20 @@ colony_new(struct root *r, const struct cfg_colony *cc)
 void
 colony_free(struct root *r, struct colony *c)
 {
-	(void)r;
-	if (c->pidfd >= 0)
+	if (c->pidfd >= 0) {
+		root_watch_del(r, c->pidfd);
 		close(c->pidfd);
-	if (c->events_fd >= 0)
+	}
+	if (c->events_fd >= 0) {
+		root_watch_del(r, c->events_fd);
 		close(c->events_fd);
+	}
 	if (c->netns_fd >= 0)
 		close(c->netns_fd);
-	if (c->sock >= 0)
+	if (c->sock >= 0) {
+		root_watch_del(r, c->sock);
 		close(c->sock);
+	}
 	free(c->svcs);
 	free(c);
 }
@@ -274,9 +307,10 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	}
 	if (cc->net_mode == CFG_NET_HOST && c->netns_fd >= 0)
 		net_colony_down(r, c);
-	/* A fresh leaf each time: on some kernels a cgroup once written to cgroup.kill
-	   SIGKILLs every later CLONE_INTO_CGROUP child (kill_seq mismatch). */
-	cg_remove(&r->cg, x->cg_colonyd);
+	/* A fresh subtree each time (it is empty here): on this kernel a cgroup once
+	   written to cgroup.kill SIGKILLs every later CLONE_INTO_CGROUP child of it and
+	   of its descendants (kill_seq mismatch), which would hit colonyd's services too. */
+	cg_remove(&r->cg, c->cgroup);
 	if (cg_create(&r->cg, x->cg_colonyd) != 0) {
 		root_log("colony %s: cgroup %s: mkdir: %s", c->name, x->cg_colonyd, strerror(errno));
 		return -1;
@@ -338,7 +372,7 @@ colony_spawn(struct root *r, struct colony *c)
 		close(sv[0]);
 		return -1;
 	}
-	c->pid = pid;
+	colony_set_pid(r, c, pid);
 	c->pidfd = pidfd;
 	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
 	root_watch_add(r, pidfd, EPOLLIN, &c->w_pidfd);
@@ -374,10 +408,11 @@ colony_reap(struct root *r, struct colony *c)
 	if (c->sock >= 0)
 		link_readable(r, c);	/* the last snapshots it sent */
 	link_close(r, c);
+	root_watch_del(r, c->pidfd);
 	close(c->pidfd);
 	c->pidfd = -1;
 	ctl_event(r, c->name, "exited", c->pid, c->exit_kind, c->exit_value);
-	c->pid = 0;
+	colony_set_pid(r, c, 0);
 	for (size_t i = 0; i < c->n_svcs; i++)
 		if (c->svcs[i].pid != 0 || c->svcs[i].state != ENG_FAILED) {
 			c->svcs[i].pid = 0;
@@ -392,6 +427,7 @@ static void
 colony_emptied(struct root *r, struct colony *c)
 {
 	if (c->events_fd >= 0) {
+		root_watch_del(r, c->events_fd);
 		close(c->events_fd);
 		c->events_fd = -1;
 	}

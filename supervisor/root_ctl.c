@@ -113,6 +113,9 @@ ctl_kill(struct root *r, struct root_client *cl)
 {
 	if (cl->fd < 0)
 		return;
+	/* Explicitly: a colonyd between clone and exec may share the file, and then
+	   close() alone would leave the registration (and a dangling pointer) in epoll. */
+	root_watch_del(r, cl->fd);
 	close(cl->fd);
 	cl->fd = -1;
 	if (cl->events)

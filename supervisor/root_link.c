@@ -30,10 +30,10 @@ link_attach(struct root *r, struct colony *c, int sock)
 void
 link_close(struct root *r, struct colony *c)
 {
-	(void)r;
 	if (c->sock < 0)
 		return;
-	close(c->sock);	/* also leaves the epoll set */
+	root_watch_del(r, c->sock);
+	close(c->sock);
 	c->sock = -1;
 	if (c->reload_req != NULL) {
 		struct root_req *q = c->reload_req;

@@ -34,8 +34,8 @@ root_log(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
+	if ((size_t)n > sizeof(buf) - 21)
+		n = sizeof(buf) - 21;
 	/* One write per line so that lines of concurrent writers do not interleave. */
 	memmove(buf + 19, buf, (size_t)n);
 	memcpy(buf, "colony-supervisor: ", 19);
@@ -105,15 +105,24 @@ root_raise_nofile(struct root *r)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Reap orphans (PID 1 or subreaper). colonyds are clone3'd with exit_signal 0, so
-   waitpid without __WALL never takes them: their exits are read through pidfds. */
+/* Reap orphans (PID 1 or subreaper). Peek first (WNOWAIT): a colonyd's exit belongs to
+   its pidfd and the engine, so it goes through colony_reap, never a blind waitpid(-1). */
 static void
-root_reap_orphans(void)
+root_reap_orphans(struct root *r)
 {
-	int st;
-
-	while (waitpid(-1, &st, WNOHANG) > 0)
-		;
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0 || si.si_pid == 0)
+			return;
+		struct colony *c = colony_by_pid(r, si.si_pid);
+		if (c != NULL && c->pidfd >= 0) {
+			colony_reap(r, c);
+			if (c->pidfd >= 0)
+				return;		/* not reapable yet: its pidfd will tell */
+		} else if (waitpid(si.si_pid, NULL, WNOHANG | __WALL) <= 0)
+			return;
+	}
 }
 
 static void
@@ -124,7 +133,7 @@ root_signal(struct root *r)
 	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			root_reap_orphans();
+			root_reap_orphans(r);
 			break;
 		case SIGTERM:
 		case SIGINT:

@@ -81,3 +81,33 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
+
+# --- root-level helpers (added with the colony-supervisor tests) ---
+
+# stop_root [SIGNAL]: signal the root, wait for it, and return its exit status.
+stop_root() {
+	local rc=0
+	kill -"${1:-TERM}" "$ROOT_PID" 2>/dev/null || true
+	wait "$ROOT_PID" || rc=$?
+	ROOT_PID=""
+	return $rc
+}
+
+# colony_ini NAME [KEY=VALUE...] : a [colony] section with one idle service NAME/s (build/stamp).
+colony_ini() {
+	local n=$1; shift
+	echo "[colony $n]"
+	for l in "$@"; do echo "$l"; done
+	printf '[service %s/s]\ncommand = %s/stamp\n' "$n" "$BUILD"
+}
+
+all_running() { local n; for n in "$@"; do state_is "$n" running || return 1; done; }
+
+# restarted NAME OLDPID: NAME runs again with another pid.
+restarted() { local p; p=$(pid_of "$1"); [ -n "$p" ] && [ "$p" != - ] && [ "$p" != "$2" ] && state_is "$1" running; }
+
+# The v2 cgroup directory of the test's tree.
+cg_v2() { if [ -d /sys/fs/cgroup/unified ]; then echo "/sys/fs/cgroup/unified/$CGNAME"; else echo "/sys/fs/cgroup/$CGNAME"; fi; }
+
+# Every pid in a cgroup subtree.
+cg_pids() { find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
