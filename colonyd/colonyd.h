@@ -47,6 +47,7 @@ struct cd_svc {
 	char *exe;			/* argv[0] resolved through PATH, or NULL */
 	char **envp;			/* prepared environment */
 	char cgrel[512];		/* REL/<service> */
+	int cgfd;			/* its v2 directory, for CLONE_INTO_CGROUP */
 	char name[CFG_NAME_MAX + 1];
 	int stop_signal;
 

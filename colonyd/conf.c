@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "colonyd/colonyd.h"
 #include "supervisor/util.h"
@@ -88,6 +89,7 @@ svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg)
 	watch_init(&svc->w_log, CD_W_LOG, svc);
 	watch_init(&svc->w_notify, CD_W_NOTIFY, svc);
 	svc->log_wfd = -1;
+	svc->cgfd = -1;
 	svc->heap_idx = SIZE_MAX;
 	svc->state = ENG_STOPPED;
 	svc_set_cfg(svc, conf, cfg);
@@ -108,6 +110,9 @@ cd_svc_free(struct cd_svc *svc)
 	cd_watch_del(cd, &svc->w_ready);
 	cd_watch_del(cd, &svc->w_events);
 	cd_svc_close_io(svc);
+	if (svc->cgfd >= 0)
+		close(svc->cgfd);
+	svc->cgfd = -1;
 	if (cg_remove(&cd->cg, svc->cgrel) < 0 && errno != ENOENT)
 		cd_log(cd, "%s/%s: cannot remove cgroup %s: %s", cd->colony, svc->name, svc->cgrel,
 		    strerror(errno));

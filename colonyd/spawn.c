@@ -178,8 +178,9 @@ spawn_clone(struct cd *cd, struct cd_child *c, int cgfd, int *pidfd)
 			child_main(c);
 		if (pid > 0)
 			return pid;
-		/* fallback to fork() for any error; remember it unless it was a shortage */
-		if (errno != EAGAIN && errno != ENOMEM) {
+		/* fallback to fork() for any error; for good when clone3 itself is refused */
+		if (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EPERM ||
+		    errno == EOPNOTSUPP) {
 			cd_log(cd, "clone3: %s; using fork() from now on", strerror(errno));
 			cd->no_clone3 = true;
 		}
@@ -249,11 +250,15 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", svc->prep_err);
 		return -1;
 	}
-	if (cg_create(&cd->cg, svc->cgrel) < 0)
-		return spawn_fail(err, errlen, "cgroup create", svc->cgrel);
-	cgfd = cg_open(&cd->cg, svc->cgrel);
-	if (cgfd < 0)
-		return spawn_fail(err, errlen, "cgroup open", svc->cgrel);
+	/* The cgroup is made and opened once per service, not on every restart. */
+	if (svc->cgfd < 0) {
+		if (cg_create(&cd->cg, svc->cgrel) < 0)
+			return spawn_fail(err, errlen, "cgroup create", svc->cgrel);
+		svc->cgfd = cg_open(&cd->cg, svc->cgrel);
+		if (svc->cgfd < 0)
+			return spawn_fail(err, errlen, "cgroup open", svc->cgrel);
+	}
+	cgfd = svc->cgfd;
 	if (pipe2(errp, O_CLOEXEC) < 0 ||
 	    (svc->cfg->ready == CFG_READY_FD && pipe2(readyp, O_CLOEXEC) < 0)) {
 		spawn_fail(err, errlen, "pipe2", svc->name);
@@ -270,12 +275,12 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 		spawn_fail(err, errlen, "clone", svc->name);
 		goto fail;
 	}
-	close(cgfd);
 	svc->pid = pid;
 	spawn_watch(cd, svc, pidfd, errp, readyp);
 	return 0;
 fail:
-	close(cgfd);
+	close(svc->cgfd);	/* made again next time, in case it went away */
+	svc->cgfd = -1;
 	close_pair(errp);
 	close_pair(readyp);
 	return -1;
@@ -390,8 +395,12 @@ cd_svc_prepare(struct cd_svc *svc)
 	}
 	svc->confine = confine_prepare(svc->cd->colony, svc->cfg, err, sizeof(err));
 	if (svc->confine == NULL) {
-		snprintf(svc->prep_err, sizeof(svc->prep_err), "%s", err);
-		cd_log(svc->cd, "%s", err);
+		char prefix[2 * CFG_NAME_MAX + 4];
+		size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "%s/%s: ", svc->cd->colony, svc->name);
+
+		/* confine names the service itself; cd_svc_message adds that again */
+		snprintf(svc->prep_err, sizeof(svc->prep_err), "%s",
+		    strncmp(err, prefix, pl) == 0 ? err + pl : err);
 		return -1;
 	}
 	return 0;
