@@ -501,6 +501,7 @@ detach(struct eng *e, struct eng_child *c)
 	for (size_t i = (size_t)r; i < e->n; i++)
 		e->v[i]->index = i;
 	e->n_auto -= c->spec.autostart;
+	e->n_up -= is_up(c->state);	/* a removed child leaves in STOPPING */
 	if (e->grp.starting ? r < e->grp.cur : r <= e->grp.cur)
 		e->grp.cur--;
 	if (r < e->grp.lo)

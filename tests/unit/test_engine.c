@@ -23,6 +23,7 @@ struct h {
 	struct eng_actions a;
 	uint64_t now;
 	bool alive[8];		/* per child: spawned and no EXITED fed since */
+	bool ended;		/* DONE or GIVE_UP was seen */
 	char buf[4096];
 };
 
@@ -112,8 +113,14 @@ render(struct h *h)
 		case ENG_ACT_RESTARTING: snprintf(t, sizeof(t), "%s:restarting", c); break;
 		case ENG_ACT_REMOVED: snprintf(t, sizeof(t), "%s:removed", c); break;
 		case ENG_ACT_ALL_READY: snprintf(t, sizeof(t), "all_ready"); break;
-		case ENG_ACT_GIVE_UP: snprintf(t, sizeof(t), "give_up"); break;
-		case ENG_ACT_DONE: snprintf(t, sizeof(t), "done"); break;
+		case ENG_ACT_GIVE_UP:
+			h->ended = true;
+			snprintf(t, sizeof(t), "give_up");
+			break;
+		case ENG_ACT_DONE:
+			h->ended = true;
+			snprintf(t, sizeof(t), "done");
+			break;
 		case ENG_ACT_TIMER:
 			if (x->timer == ENG_TIMER_NONE)
 				snprintf(t, sizeof(t), x->ms ? "%s:cancel(BAD)" : "%s:cancel", c);
@@ -1337,6 +1344,46 @@ START_TEST(reload_changes_a_child)
 }
 END_TEST
 
+START_TEST(reload_during_sequential_shutdown)
+{
+	struct h *h = h_new(ENG_LEVEL_COLONY, ENG_REST_FOR_ONE, 5, 60000, 4, NULL);
+
+	bring_up(h);
+	EQ(SHUTDOWN(h), "d=stopping d:signal d:timer(shutdown,5000)");
+	eng_remove_child(h->e, ch(h, "b"), 0, &h->a);
+	EQ(render(h), "b=stopping b:signal b:timer(shutdown,5000)");
+	EQ(obey(h, "b"), "b:removed");
+	EQ(obey(h, "d"), "d=stopped c=stopping c:signal c:timer(shutdown,5000)");
+	EQ(obey(h, "c"), "c=stopped a=stopping a:signal a:timer(shutdown,5000)");
+	EQ(obey(h, "a"), "a=stopped done");
+	h_free(h);
+}
+END_TEST
+
+START_TEST(reload_adds_a_child_during_group_restart)
+{
+	struct h *h = h_new(ENG_LEVEL_COLONY, ENG_ONE_FOR_ALL, 5, 60000, 3, NULL);
+	struct eng_child_spec s = spec_default();
+	struct eng_child *e;
+
+	bring_up(h);
+	h->now = 20000;
+	CRASH(h, "b");
+	e = eng_add_child(h->e, 0, &s, (void *)"e");
+	EQ(obey(h, "c"), "c=backoff");
+	EQ(EMPTY(h, "b"), "b=backoff a=stopping a:signal a:timer(shutdown,5000)");
+	EQ(obey(h, "a"), "a=backoff a=starting a:spawn");
+	EQ(SPAWNED(h, "a"), "a=running b=starting b:spawn");
+	EQ(SPAWNED(h, "b"), "b=running c=starting c:spawn");
+	EQ(SPAWNED(h, "c"), "c=running");
+	ck_assert_str_eq(STATE(h, "e"), "stopped");
+	eng_child_start(h->e, e, h->now, &h->a);
+	EQ(render(h), "e=starting e:spawn");
+	EQ(SPAWNED(h, "e"), "e=running all_ready");
+	h_free(h);
+}
+END_TEST
+
 /* ---- scale ---- */
 
 START_TEST(root_with_10000_children_one_crash_is_local)
@@ -1391,6 +1438,106 @@ START_TEST(root_with_10000_children_one_crash_is_local)
 	ck_assert_int_eq(a.v[1].type, ENG_ACT_DONE);
 	eng_actions_free(&a);
 	eng_free(e);
+}
+END_TEST
+
+/* ---- random event storms ---- */
+
+static unsigned
+rnd(unsigned *seed, unsigned n)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) % n;
+}
+
+/* A reload adds back the first missing child at a random position. */
+static void
+storm_add(struct h *h, const struct eng_child_spec *s, unsigned pos)
+{
+	for (int i = 0; i < 5; i++) {
+		bool present = false;
+
+		for (size_t k = 0; k < eng_count(h->e); k++)
+			present |= eng_child_data(eng_child_at(h->e, k)) == (void *)NAMES[i];
+		if (present)
+			continue;
+		h->alive[i] = false;
+		eng_child_start(h->e, eng_add_child(h->e, pos % (eng_count(h->e) + 1), s,
+		    (void *)NAMES[i]), h->now, &h->a);
+		render(h);
+		return;
+	}
+}
+
+/* Whatever arrives in whatever order: no crash, sane views, and SHUTDOWN still ends. */
+START_TEST(random_events_then_shutdown_ends)
+{
+	enum eng_strategy st = (enum eng_strategy)(_i % 3);
+	enum eng_level lv = _i / 3 % 2 ? ENG_LEVEL_ROOT : ENG_LEVEL_COLONY;
+	struct eng_child_spec s = spec_default();
+	unsigned seed = (unsigned)_i + 1;
+	struct h *h;
+
+	s.notify = _i % 2;
+	s.ready_timeout_ms = 700;
+	s.stable_after_ms = 300;
+	/* Half the storms may give up early, half keep restarting. */
+	h = h_new(lv, st, _i >= 12 ? 1000 : 3, 1000, 5, &s);
+	START_ALL(h);
+	for (int i = 0; i < 3000 && !eng_gave_up(h->e); i++) {
+		enum eng_event_type t = (enum eng_event_type)(1 + rnd(&seed, 8));
+		unsigned r = rnd(&seed, 40);
+		const char *c;
+
+		h->now += rnd(&seed, 200);
+		if (r == 0 && eng_count(h->e) < 5)
+			storm_add(h, &s, rnd(&seed, 8));
+		if (eng_count(h->e) == 0)
+			continue;
+		c = eng_child_data(eng_child_at(h->e, rnd(&seed, (unsigned)eng_count(h->e))));
+		if (r == 1) {
+			eng_remove_child(h->e, ch(h, c), h->now, &h->a);
+			render(h);
+			continue;
+		}
+		feed(h, t, c, rnd(&seed, 2), (enum eng_timer)rnd(&seed, 4));
+		for (size_t k = 0; k < eng_count(h->e); k++) {
+			struct eng_child *x = eng_child_at(h->e, k);
+
+			ck_assert_uint_eq(eng_child_index(x), k);
+			ck_assert(eng_child_ready(x) == (eng_child_state(x) == ENG_RUNNING));
+			ck_assert_uint_le(eng_child_since_ms(x), h->now);
+		}
+	}
+	SHUTDOWN(h);
+	for (int round = 0; round < 50 && !eng_gave_up(h->e); round++) {
+		bool busy = false;
+
+		for (size_t k = 0; k < eng_count(h->e); k++) {
+			const char *c = eng_child_data(eng_child_at(h->e, k));
+
+			if (strcmp(STATE(h, c), "stopping") != 0)
+				continue;
+			busy = true;
+			if (h->alive[idx(ch(h, c))])
+				CRASH(h, c);
+			if (strcmp(STATE(h, c), "stopping") == 0)
+				TIMER(h, c, ENG_TIMER_SHUTDOWN);
+			if (strcmp(STATE(h, c), "stopping") == 0)
+				EMPTY(h, c);
+			settle_quiet(h);
+		}
+		if (!busy)
+			break;
+	}
+	for (size_t k = 0; k < eng_count(h->e); k++) {
+		enum eng_state x = eng_child_state(eng_child_at(h->e, k));
+
+		ck_assert_msg(x == ENG_STOPPED || x == ENG_EXITED || x == ENG_FAILED, "%s %s ended=%d", (char *)eng_child_data(eng_child_at(h->e, k)), eng_state_name(x), h->ended);
+	}
+	ck_assert(h->ended);
+	EQ(SHUTDOWN(h), "");
+	h_free(h);
 }
 END_TEST
 
@@ -1487,7 +1634,10 @@ engine_suite(void)
 	tcase_add_test(t, reload_removes_a_child_in_backoff);
 	tcase_add_test(t, reload_removes_a_child_during_group_restart);
 	tcase_add_test(t, reload_changes_a_child);
+	tcase_add_test(t, reload_during_sequential_shutdown);
+	tcase_add_test(t, reload_adds_a_child_during_group_restart);
 	tcase_add_test(t, root_with_10000_children_one_crash_is_local);
+	tcase_add_loop_test(t, random_events_then_shutdown_ends, 0, 24);
 	tcase_add_test(t, all_ready_on_each_transition);
 	tcase_add_test(t, names);
 	suite_add_tcase(s, t);
