@@ -48,6 +48,7 @@ struct cd_svc {
 	char **envp;			/* prepared environment */
 	char cgrel[512];		/* REL/<service> */
 	int cgfd;			/* its v2 directory, for CLONE_INTO_CGROUP */
+	bool cg_killed;			/* cgroup.kill written since the last spawn */
 	char name[CFG_NAME_MAX + 1];
 	int stop_signal;
 

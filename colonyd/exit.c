@@ -135,6 +135,13 @@ svc_emptied(struct cd_svc *svc)
 	cd_svc_pidfd_ready(svc);
 	cd_svc_log_drain(svc);
 	svc->dirty = false;
+	if (svc->cg_killed && svc->cgfd >= 0) {
+		/* Linux kills every later CLONE_INTO_CGROUP child of a killed
+		   cgroup (kill_seq): the next spawn makes it afresh. */
+		close(svc->cgfd);
+		svc->cgfd = -1;
+	}
+	svc->cg_killed = false;
 	cd_feed(svc->cd, svc, ENG_EV_EMPTY, false);
 	cd_check_all_ended(svc->cd);
 }
@@ -148,6 +155,8 @@ cd_svc_cleanup(struct cd_svc *svc)
 	pop = cg_populated(&cd->cg, svc->cgrel);
 	if (pop > 0 && cg_kill(&cd->cg, svc->cgrel) < 0)
 		cd_log(cd, "%s: cannot kill cgroup %s: %s", svc->name, svc->cgrel, strerror(errno));
+	else if (pop > 0)
+		svc->cg_killed = true;
 	if (pop <= 0) {
 		svc_emptied(svc);
 		return;

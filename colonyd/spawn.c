@@ -250,8 +250,15 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", svc->prep_err);
 		return -1;
 	}
-	/* The cgroup is made and opened once per service, not on every restart. */
+	/*
+	 * The cgroup is made and opened once per service, not on every restart,
+	 * and made afresh after a cgroup.kill (see cd_svc_cleanup): the kernel
+	 * kills every CLONE_INTO_CGROUP child of a cgroup that was once killed.
+	 * A leftover of an earlier colonyd is removed (only if empty) for the
+	 * same reason.
+	 */
 	if (svc->cgfd < 0) {
+		cg_remove(&cd->cg, svc->cgrel);
 		if (cg_create(&cd->cg, svc->cgrel) < 0)
 			return spawn_fail(err, errlen, "cgroup create", svc->cgrel);
 		svc->cgfd = cg_open(&cd->cg, svc->cgrel);

@@ -286,6 +286,32 @@ start_colonyd(const char *colonyd, struct cfg *c, const char *colony, int sock)
 	return pid;
 }
 
+/* Commands from stdin, with read(2): stdio would keep buffered lines hidden from poll(2). */
+static int
+read_commands(int sock, bool *open_, const char *state_dir, const char *colony)
+{
+	static char line[1024];
+	static size_t used;
+	ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
+	char *nl;
+
+	if (n <= 0) {
+		*open_ = false;
+		return sock;
+	}
+	used += (size_t)n;
+	line[used] = '\0';
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		sock = command(sock, line, state_dir, colony);
+		used -= (size_t)(nl + 1 - line);
+		memmove(line, nl + 1, used + 1);
+	}
+	if (used == sizeof(line) - 1)
+		used = 0;	/* an overlong line: dropped */
+	return sock;
+}
+
 static int
 finish(int sock, int status, int rc)
 {
@@ -304,11 +330,10 @@ int
 main(int argc, char **argv)
 {
 	const char *colonyd = "build/colonyd", *ini, *colony;
-	char err[CFG_ERR_MAX], line[1024];
+	char err[CFG_ERR_MAX];
 	int sp[2], o, timeout = 60, sfd, status = 0;
 	struct cfg *c;
 	sigset_t set;
-	size_t used = 0;
 	bool in_open = true;
 	time_t end;
 
@@ -373,25 +398,7 @@ main(int argc, char **argv)
 			close(sp[0]);
 			sp[0] = -1;
 		}
-		if (p[2].revents) {
-			/* read(2), not stdio: buffered lines would hide from poll(2) */
-			ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
-			char *nl;
-
-			if (n <= 0) {
-				in_open = false;
-				continue;
-			}
-			used += (size_t)n;
-			line[used] = '\0';
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				sp[0] = command(sp[0], line, c->sup.state_dir, colony);
-				used -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, used + 1);
-			}
-			if (used == sizeof(line) - 1)
-				used = 0;	/* an overlong line: dropped */
-		}
+		if (p[2].revents)
+			sp[0] = read_commands(sp[0], &in_open, c->sup.state_dir, colony);
 	}
 }
