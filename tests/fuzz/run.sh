@@ -56,8 +56,12 @@ for f in $FUZZERS; do
 		continue
 	fi
 
+	# The example configurations are seeds too, so new examples are fuzzed as they land.
+	extra=()
+	[ "$f" = fuzz_config ] && [ -d "$ROOT/config/examples" ] && extra=("$ROOT/config/examples")
+
 	# Every checked-in input first: a regression must fail the run before any fuzzing.
-	mapfile -t seeds < <(find "$T/corpus/$f" "$T/regressions/$f" -type f 2>/dev/null | sort)
+	mapfile -t seeds < <(find "$T/corpus/$f" "$T/regressions/$f" "${extra[@]}" -type f 2>/dev/null | sort)
 	if [ ${#seeds[@]} -gt 0 ]; then
 		echo "=== $f: replaying ${#seeds[@]} checked-in inputs"
 		if ! "$bin" -timeout=25 "${seeds[@]}" >"$B/logs/$f.replay.log" 2>&1; then
@@ -77,7 +81,7 @@ for f in $FUZZERS; do
 	log=$B/logs/$f.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=10 \
 		-artifact_prefix="$B/crashes/$f/" "${dict[@]}" "${opts[@]}" \
-		"$B/corpus/$f" "$T/corpus/$f" >"$log" 2>&1
+		"$B/corpus/$f" "$T/corpus/$f" "${extra[@]}" >"$log" 2>&1
 	rc=$?
 	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|^Done ' "$log"
 	if [ $rc -ne 0 ]; then
