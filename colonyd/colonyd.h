@@ -58,6 +58,7 @@ struct cd_svc {
 	char errmsg[256];		/* from the child's error pipe */
 	size_t errlen;
 	uint64_t oom_svc, oom_colony;	/* oom_kill counters at spawn */
+	bool oom_known;			/* ... already read at the last exit */
 	bool spawn_reported;
 	bool ready_timed_out;		/* ENG_TIMER_READY fired while starting */
 	bool dirty;			/* spawned, cgroup not seen empty since */
@@ -203,6 +204,7 @@ void cd_link_ready(struct cd *cd, uint32_t events);
 void cd_link_accept(struct cd *cd);
 void cd_link_send(struct cd *cd, uint8_t *buf, ssize_t len, int pass_fd);
 void cd_link_flush_final(struct cd *cd);
+void cd_link_flush(struct cd *cd);
 void cd_send_hello(struct cd *cd);
 void cd_send_colony(struct cd *cd, enum proto_event ev);
 void cd_send_reply(struct cd *cd, uint32_t id, int32_t code, const char *text);

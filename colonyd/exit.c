@@ -69,6 +69,7 @@ svc_classify(struct cd_svc *svc, const siginfo_t *si)
 {
 	struct cd *cd = svc->cd;
 
+	svc->oom_known = false;
 	if (svc->w_err.fd >= 0)
 		cd_svc_err_ready(svc);
 	if (svc->errlen > 0) {
@@ -89,10 +90,15 @@ svc_classify(struct cd_svc *svc, const siginfo_t *si)
 	}
 	svc->exit_kind = PROTO_EXIT_SIGNAL;
 	svc->exit_value = si->si_status;
-	if (si->si_status == SIGKILL &&
-	    (cg_oom_kills(&cd->cg, svc->cgrel) > svc->oom_svc ||
-	     cg_oom_kills(&cd->cg, cd->cgrel) > svc->oom_colony))
-		svc->exit_kind = PROTO_EXIT_OOM;
+	if (si->si_status == SIGKILL) {
+		uint64_t s = cg_oom_kills(&cd->cg, svc->cgrel), c = cg_oom_kills(&cd->cg, cd->cgrel);
+
+		if (s > svc->oom_svc || c > svc->oom_colony)
+			svc->exit_kind = PROTO_EXIT_OOM;
+		svc->oom_svc = s;	/* the baseline of the next instance */
+		svc->oom_colony = c;
+		svc->oom_known = true;
+	}
 	return false;
 }
 
@@ -140,6 +146,7 @@ svc_emptied(struct cd_svc *svc)
 		   cgroup (kill_seq): the next spawn makes it afresh. */
 		close(svc->cgfd);
 		svc->cgfd = -1;
+		svc->oom_known = false;	/* a new cgroup counts from 0 */
 	}
 	svc->cg_killed = false;
 	cd_feed(svc->cd, svc, ENG_EV_EMPTY, false);

@@ -127,7 +127,15 @@ cd_link_send(struct cd *cd, uint8_t *buf, ssize_t len, int pass_fd)
 		return;
 	}
 	out_push(cd, buf, (size_t)len, pass_fd);
-	link_flush(cd);
+	if (!cd->draining)	/* else cd_drain flushes: spawn first, wake the root after */
+		link_flush(cd);
+}
+
+void
+cd_link_flush(struct cd *cd)
+{
+	if (cd->out_n > 0)
+		link_flush(cd);
 }
 
 void

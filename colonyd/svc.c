@@ -264,6 +264,7 @@ cd_drain(struct cd *cd)
 	}
 	colony_ready_changed(cd);
 	cd->draining = false;
+	cd_link_flush(cd);
 }
 
 /* Drop queued events of a service that is going away. */
