@@ -80,7 +80,7 @@ okmiss() { if "$@"; then echo ok; else echo MISSED; fi; }
 # field LINE KEY: a key=value from an observe line.
 field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 remember() { echo "$1 $2" >>"$PIDFILE"; }
-ctl() { timeout 60 "$BUILD/colonyctl" -s "$T/ctl.sock" "$@"; }
+ctl() { timeout 150 "$BUILD/colonyctl" -s "$T/ctl.sock" "$@"; }
 
 # ---- our root instance ----
 
@@ -195,7 +195,7 @@ pq() {
 
 # ---- 1. restart latency: floor, Colony (service and colonyd), s6-supervise and runsv, interleaved ----
 
-# One observer kills them in turn, 20 ms apart, each after it ran 1.05 s: s6 and runsv throttle a
+# One observer kills them in turn, 20 ms apart, each after it ran 1.02 s: s6 and runsv throttle a
 # service that ran less than 1 s, and this way every figure shares the same window of this noisy machine.
 log "restart latency: $N_CRASH crashes each of floor, Colony, s6-supervise and runsv, interleaved (~$((N_CRASH * 11 / 10)) s)"
 {
@@ -203,6 +203,9 @@ log "restart latency: $N_CRASH crashes each of floor, Colony, s6-supervise and r
 	colony bp private
 	colony bh host "seccomp = off"
 	colony bc private
+	# Two more, to tell what the network namespace and the seccomp filter each cost.
+	colony bq private "seccomp = off"
+	colony bg host
 } >"$T/restart.ini"
 "$HB/floor" "$STAMP" "$T/st/floor.stamp" &
 FLOOR_PID=$!
@@ -210,8 +213,9 @@ remember "$FLOOR_PID" floor
 targets=("floor=$T/st/floor.stamp")
 ours_err="" col_note=""
 if start_root "$T/restart.ini"; then
-	if wait_stamps "$T/st" 'b[phc].stamp' 3 10 >/dev/null; then
-		targets+=("private=$T/st/bp.stamp" "host=$T/st/bh.stamp" "colony^colonyd=$T/st/bc.stamp")
+	if wait_stamps "$T/st" 'b?.stamp' 5 10 >/dev/null; then
+		targets+=("private=$T/st/bp.stamp" "host=$T/st/bh.stamp" "colony^colonyd=$T/st/bc.stamp"
+			"privnosec=$T/st/bq.stamp" "hostsec=$T/st/bg.stamp")
 		# observe kills the service's parent; it must be the colonyd that status --json names.
 		jpid=$(ctl status bc --json 2>/dev/null | python3 -c 'import json,sys; print(next(e["pid"] for e in json.load(sys.stdin) if e["name"] == "bc"))' 2>/dev/null)
 		spid=$(tail -n1 "$T/st/bc.stamp" | awk '{ print $1 }')
@@ -237,11 +241,13 @@ if command -v s6-supervise >/dev/null && command -v runsv >/dev/null; then
 	remember "$RS_PID" runsv
 	targets+=("s6=$T/sv/s6/stamp.out" "runsv=$T/sv/rs/stamp.out")
 fi
-"$HB/observe" -n "$N_CRASH" -s 20 -m 1050 -t 3000 "${targets[@]}" >"$T/obs" 2>"$T/obs.err"
+"$HB/observe" -n "$N_CRASH" -s 20 -m 1020 -t 3000 "${targets[@]}" >"$T/obs" 2>"$T/obs.err"
 OBS_FLOOR=$(grep '^floor ' "$T/obs")
 OBS_PRIV=$(grep '^private ' "$T/obs")
 OBS_HOST=$(grep '^host ' "$T/obs")
 OBS_COL=$(grep '^colony ' "$T/obs")
+OBS_PQ=$(grep '^privnosec ' "$T/obs")
+OBS_HG=$(grep '^hostsec ' "$T/obs")
 OBS_S6=$(grep '^s6 ' "$T/obs")
 OBS_RS=$(grep '^runsv ' "$T/obs")
 # Supervisors first, then what they ran.
@@ -253,7 +259,7 @@ done
 [ -n "$ROOT_PID" ] && { stop_root 30000 >/dev/null || log "restart-bench root did not stop cleanly"; }
 FLOOR50=$(field "$OBS_FLOOR" p50_ms)
 
-# ---- 4. s6-svscan with N_MANY services: start, memory, stop ----
+# ---- 2. s6-svscan with N_MANY services: start, memory, stop ----
 
 S6_START="" S6_STOP="" S6_MEM=""
 if command -v s6-svscan >/dev/null; then
@@ -287,7 +293,7 @@ if command -v s6-svscan >/dev/null; then
 	wait "$SV_PID" 2>/dev/null
 fi
 
-# ---- 5. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
+# ---- 3. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
 
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
 many_colonies() {
@@ -352,7 +358,7 @@ many_colonies HOST host no
 sleep 2
 many_colonies PRIV private yes
 
-# ---- 6. scale: restart latency at 10 and at SCALE colonies ----
+# ---- 4. scale: restart latency at 10 and at SCALE colonies ----
 
 SC_LINE=""
 if [ -n "$SCALE" ]; then
@@ -405,6 +411,8 @@ if [ -n "$OBS_PRIV" ] && [ "$(field "$OBS_PRIV" n)" != 0 ]; then
 	row "" "" "p50 < s6 ($(ratio "$P50" "$S6_50")x)" "$(okmiss lt "$P50" "$S6_50")"
 	row "" "" "p50 < runsv ($(ratio "$P50" "$RS_50")x)" "$(okmiss lt "$P50" "$RS_50")"
 	row "service restart, Colony host,seccomp=off" "$(pq "$OBS_HOST")" "$(ratio "$H50" "$FLOOR50")x floor" "info"
+	row "  (Colony private, seccomp=off)" "$(pq "$OBS_PQ")" "$(ratio "$(field "$OBS_PQ" p50_ms)" "$FLOOR50")x floor" "info"
+	row "  (Colony host, seccomp default)" "$(pq "$OBS_HG")" "$(ratio "$(field "$OBS_HG" p50_ms)" "$FLOOR50")x floor" "info"
 else
 	row "service restart, Colony private" "FAILED: ${ours_err:-$(grep private "$T/obs.err" 2>/dev/null | head -3 | tr '\n' ' ')}" \
 		"p50 <= 1.15x floor, < s6, < runsv" MISSED
@@ -454,7 +462,7 @@ fi
 echo
 echo "Colony benchmark: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "s6 $(dpkg-query -W -f='${Version}' s6 2>/dev/null), runit $(dpkg-query -W -f='${Version}' runit 2>/dev/null). Restart: SIGKILL until the replacement's own CLOCK_MONOTONIC stamp;"
-echo "all restart figures interleaved in one window, 20 ms apart, each service killed after running 1.05 s (s6 and runsv throttle faster)."
+echo "all restart figures interleaved in one window, 20 ms apart, each service killed after running 1.02 s (s6 and runsv throttle faster)."
 line=$(printf '%.0s-' $(seq 150))
 printf '%-42s %-62s %-34s %s\n' figure measured target result
 echo "$line"
