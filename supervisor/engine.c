@@ -15,7 +15,7 @@ enum eng_goal {
 	G_REMOVE,	/* -> ENG_ACT_REMOVED, then freed */
 };
 
-/* The times of the last `cap` restart operations, oldest at `head`. */
+/* The times of the restart operations inside the window, oldest at `head`. */
 struct eng_ring {
 	uint64_t *t;
 	unsigned cap, n, head;
@@ -201,25 +201,25 @@ refresh(struct eng_child *c)
 
 /* ---- restart budget and backoff ---- */
 
-/* Resize to `cap` keeping the newest entries; false on ENOMEM. */
+/* Make room for one more entry, keeping the order; false on ENOMEM. */
 static bool
-ring_fit(struct eng_ring *r, unsigned cap)
+ring_grow(struct eng_ring *r, unsigned limit)
 {
+	unsigned cap = r->cap ? r->cap * 2 : 4;
 	uint64_t *t;
-	unsigned keep;
 
-	if (r->cap == cap)
+	if (r->n < r->cap)
 		return true;
-	t = cap ? malloc(cap * sizeof(*t)) : NULL;
-	if (cap && t == NULL)
+	if (cap > limit)
+		cap = limit;
+	t = malloc(cap * sizeof(*t));
+	if (t == NULL)
 		return false;
-	keep = r->n < cap ? r->n : cap;
-	for (unsigned i = 0; i < keep; i++)
-		t[i] = r->t[(r->head + r->n - keep + i) % r->cap];
+	for (unsigned i = 0; i < r->n; i++)
+		t[i] = r->t[(r->head + i) % r->cap];
 	free(r->t);
 	r->t = t;
 	r->cap = cap;
-	r->n = keep;
 	r->head = 0;
 	return true;
 }
@@ -227,29 +227,26 @@ ring_fit(struct eng_ring *r, unsigned cap)
 /*
  * Record a restart operation at `now`, or return true when it would make more
  * than `intensity` within `period` (OTP: a restart at exactly now - period
- * still counts). The ring holds the last `intensity` operations, so the check
- * only looks at the oldest one.
+ * still counts). Only operations still inside the window are kept, so the
+ * memory follows the actual restart rate, not the configured intensity.
  */
 static bool
 ring_exceeded(struct eng *e, struct eng_ring *r)
 {
-	uint64_t now = e->now;
+	unsigned limit = e->pol.intensity;
 
-	if (!ring_fit(r, e->pol.intensity)) {
+	while (r->n > 0 && (r->n > limit || e->now - r->t[r->head] > e->pol.period_ms)) {
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+	}
+	if (r->n >= limit)
+		return true;
+	if (!ring_grow(r, limit)) {
 		e->oom = true;
 		return false;
 	}
-	if (r->cap == 0)
-		return true;
-	if (r->n == r->cap && now - r->t[r->head] <= e->pol.period_ms)
-		return true;
-	if (r->n < r->cap) {
-		r->t[(r->head + r->n) % r->cap] = now;
-		r->n++;
-	} else {
-		r->t[r->head] = now;
-		r->head = (r->head + 1) % r->cap;
-	}
+	r->t[(r->head + r->n) % r->cap] = e->now;
+	r->n++;
 	return false;
 }
 
