@@ -273,7 +273,9 @@ start_colonyd(const char *colonyd, struct cfg *c, const char *colony, int sock)
 		fprintf(stderr, "drive_colonyd: unshare(CLONE_NEWPID): %s\n", strerror(errno));
 	pid = fork();
 	if (pid == 0) {
-		if (cg_attach(&cg, leaf, getpid()) < 0 || unshare((int)clone_flags(col)) < 0 ||
+		/* as the root does (CONTRACTS): v2 leaf _colonyd, v1 the colony itself */
+		if (cg_attach(&cg, leaf, getpid()) < 0 || cg_attach_v1(&cg, cgcol, getpid()) < 0 ||
+		    unshare((int)clone_flags(col)) < 0 ||
 		    dup2(sock, 3) < 0) {
 			perror("drive_colonyd: child set-up");
 			_exit(127);
