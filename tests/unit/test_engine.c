@@ -435,6 +435,45 @@ START_TEST(temporary_bystander_stays_down)
 }
 END_TEST
 
+START_TEST(transient_bystander_is_restarted)
+{
+	struct eng_child_spec tr = spec_default();
+	struct h *h;
+	char spawns[64], signals[64];
+
+	tr.restart = ENG_TRANSIENT;
+	h = h_new(ENG_LEVEL_COLONY, ENG_ONE_FOR_ALL, 5, 60000, 3, &tr);
+	bring_up(h);
+	h->now = 20000;
+	CRASH(h, "c");
+	settle(h, spawns, signals);
+	/* Stopped by the supervisor: a normal exit, and still restarted with the group. */
+	ck_assert_str_eq(signals, "ba");
+	ck_assert_str_eq(spawns, "abc");
+	ck_assert(eng_all_ready(h->e));
+	h_free(h);
+}
+END_TEST
+
+START_TEST(operator_start_of_a_group_member_waits_its_turn)
+{
+	struct h *h = h_new(ENG_LEVEL_COLONY, ENG_REST_FOR_ONE, 5, 60000, 3, NULL);
+
+	bring_up(h);
+	h->now = 20000;
+	CRASH(h, "a");
+	EQ(obey(h, "c"), "c=backoff b=stopping b:signal b:timer(shutdown,5000)");
+	EQ(OP_START(h, "c"), "");
+	EQ(obey(h, "b"), "b=backoff");
+	EQ(EMPTY(h, "a"), "a=backoff a=starting a:spawn");
+	/* READY also makes a child without notify ready, if it comes first. */
+	EQ(READY(h, "a"), "a=running b=starting b:spawn");
+	EQ(SPAWNED(h, "a"), "");
+	EQ(SPAWNED(h, "b"), "b=running c=starting c:spawn");
+	h_free(h);
+}
+END_TEST
+
 /* ---- restart types ---- */
 
 static const struct {
@@ -1594,6 +1633,8 @@ tcase_strategies(void)
 	tcase_add_test(t, one_for_all_restarts_every_sibling);
 	tcase_add_loop_test(t, strategy_table, 0, 3);
 	tcase_add_loop_test(t, temporary_bystander_stays_down, 0, 2);
+	tcase_add_test(t, transient_bystander_is_restarted);
+	tcase_add_test(t, operator_start_of_a_group_member_waits_its_turn);
 	tcase_add_loop_test(t, restart_type_table, 0, 6);
 	tcase_add_test(t, normal_exit_of_permanent_restarts_after_delay);
 	return t;
