@@ -101,6 +101,18 @@ emit(struct eng_child *c, enum eng_action_type type)
 }
 
 /* The only place a state changes: keeps the counters behind O(1) checks. */
+/*
+ * A colony is ready when its autostart children are: RUNNING ones, and
+ * EXITED ones too, since a temporary one-shot that finished (a migration, a
+ * set-up step) will never be more ready than that and must not hold the
+ * colony, or the siblings after it, back forever.
+ */
+static bool
+counts_ready(enum eng_state s)
+{
+	return s == ENG_RUNNING || s == ENG_EXITED;
+}
+
 static void
 set_state(struct eng_child *c, enum eng_state s)
 {
@@ -111,8 +123,8 @@ set_state(struct eng_child *c, enum eng_state s)
 	e->n_up += is_up(s);
 	e->n_up -= is_up(c->state);
 	if (c->spec.autostart) {
-		e->n_auto_running += s == ENG_RUNNING;
-		e->n_auto_running -= c->state == ENG_RUNNING;
+		e->n_auto_running += counts_ready(s);
+		e->n_auto_running -= counts_ready(c->state);
 	}
 	c->state = s;
 	c->since_ms = e->now;
@@ -498,6 +510,8 @@ detach(struct eng *e, struct eng_child *c)
 	for (size_t i = (size_t)r; i < e->n; i++)
 		e->v[i]->index = i;
 	e->n_auto -= c->spec.autostart;
+	if (c->spec.autostart && counts_ready(c->state))
+		e->n_auto_running--;
 	e->n_up -= is_up(c->state);	/* a removed child leaves in STOPPING */
 	if (e->grp.starting ? r < e->grp.cur : r <= e->grp.cur)
 		e->grp.cur--;
@@ -914,7 +928,7 @@ eng_set_spec(struct eng_child *c, const struct eng_child_spec *spec)
 	if (c->spec.autostart != spec->autostart) {
 		e->n_auto += spec->autostart;
 		e->n_auto -= c->spec.autostart;
-		if (c->state == ENG_RUNNING) {
+		if (counts_ready(c->state)) {
 			e->n_auto_running += spec->autostart;
 			e->n_auto_running -= c->spec.autostart;
 		}

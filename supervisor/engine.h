@@ -134,7 +134,7 @@ enum eng_action_type {
 	ENG_ACT_RESTARTING,	/* a restart of the child was decided (for the event stream) */
 	ENG_ACT_REMOVED,	/* a child removed by eng_remove_child is down; its handle is freed
 				   after this action list is returned: forget it */
-	ENG_ACT_ALL_READY,	/* every autostart child is RUNNING (emitted on each transition into that condition) */
+	ENG_ACT_ALL_READY,	/* every autostart child is RUNNING or EXITED (emitted on each transition into that condition) */
 	ENG_ACT_GIVE_UP,	/* COLONY: intensity exceeded; ROOT: budget exhausted with shutdown.
 				   Every child is down. Exit 3. */
 	ENG_ACT_DONE,		/* ENG_EV_SHUTDOWN finished: every child is down */

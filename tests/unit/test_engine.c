@@ -485,11 +485,12 @@ static const struct {
 	    "c=stopping c:signal c:timer(shutdown,5000)", "b=backoff" },
 	{ ENG_PERMANENT, false, "b=stopping b:cleanup b:restarting a:restarting c:restarting "
 	    "c=stopping c:signal c:timer(shutdown,5000)", "b=backoff" },
-	{ ENG_TRANSIENT, true, "b=stopping b:cleanup", "b=exited" },
+	/* an EXITED autostart child counts as ready: the colony is ready again */
+	{ ENG_TRANSIENT, true, "b=stopping b:cleanup", "b=exited all_ready" },
 	{ ENG_TRANSIENT, false, "b=stopping b:cleanup b:restarting a:restarting c:restarting "
 	    "c=stopping c:signal c:timer(shutdown,5000)", "b=backoff" },
-	{ ENG_TEMPORARY, true, "b=stopping b:cleanup", "b=exited" },
-	{ ENG_TEMPORARY, false, "b=stopping b:cleanup", "b=exited" },
+	{ ENG_TEMPORARY, true, "b=stopping b:cleanup", "b=exited all_ready" },
+	{ ENG_TEMPORARY, false, "b=stopping b:cleanup", "b=exited all_ready" },
 };
 
 START_TEST(restart_type_table)
@@ -869,7 +870,7 @@ START_TEST(operator_stop_and_start_of_exited_child)
 	h = h_new(ENG_LEVEL_COLONY, ENG_ONE_FOR_ONE, 5, 60000, 1, &s);
 	bring_up(h);
 	EXIT0(h, "a");
-	EQ(EMPTY(h, "a"), "a=exited");
+	EQ(EMPTY(h, "a"), "a=exited all_ready");
 	EQ(OP_START(h, "a"), "a=starting a:spawn");
 	EXIT0(h, "a");
 	EMPTY(h, "a");
