@@ -69,6 +69,13 @@ done
 
 now() { "$HB/clock"; }
 memavail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+# memper M0 M1 M2: kB per unit from MemAvailable before start, while running, and 2 s after the stop:
+# "MEAN FALL RISE". Others' work on this machine moves MemAvailable too; the two halves show how much.
+memper() {
+	[ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ] || return 0
+	awk -v a="$1" -v b="$2" -v c="$3" -v n="$N_MANY" \
+		'BEGIN { f = (a - b) / n; r = (c - b) / n; printf "%.0f %.0f %.0f", (f + r) / 2, f, r }'
+}
 # ms A B: B - A in ms (ns inputs), or "-" if either is missing.
 ms() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) / 1e6 }' || echo -; }
 # ratio A B: A / B to two decimals, or "-".
@@ -149,11 +156,13 @@ stop_root() {
 	echo "$end"
 }
 
-# wait_stamps DIR GLOB N TIMEOUT_S: until N files match and each has a line; prints the newest first stamp.
+# wait_stamps DIR GLOB N TIMEOUT_S [PID]: until N files match and each has a line; prints the newest
+# first stamp. Gives up early when PID (the supervisor) is gone.
 wait_stamps() {
-	local dir=$1 glob=$2 n=$3 end=$(($(date +%s) + $4)) files out
+	local dir=$1 glob=$2 n=$3 end=$(($(date +%s) + $4)) sup=${5:-} files out
 	shopt -s nullglob
 	while [ "$(date +%s)" -lt "$end" ]; do
+		[ -n "$sup" ] && ! kill -0 "$sup" 2>/dev/null && break
 		files=("$dir"/$glob)
 		if [ "${#files[@]}" -ge "$n" ]; then
 			out=$(awk 'FNR == 1 && NF == 2 { c++; if ($2 > m) m = $2 } END { print c + 0, m }' "${files[@]}")
@@ -213,7 +222,7 @@ remember "$FLOOR_PID" floor
 targets=("floor=$T/st/floor.stamp")
 ours_err="" col_note=""
 if start_root "$T/restart.ini"; then
-	if wait_stamps "$T/st" 'b?.stamp' 5 10 >/dev/null; then
+	if wait_stamps "$T/st" 'b?.stamp' 5 10 "$ROOT_PID" >/dev/null; then
 		targets+=("private=$T/st/bp.stamp" "host=$T/st/bh.stamp" "colony^colonyd=$T/st/bc.stamp"
 			"privnosec=$T/st/bq.stamp" "hostsec=$T/st/bg.stamp")
 		# observe kills the service's parent; it must be the colonyd that status --json names.
@@ -261,7 +270,7 @@ FLOOR50=$(field "$OBS_FLOOR" p50_ms)
 
 # ---- 2. s6-svscan with N_MANY services: start, memory, stop ----
 
-S6_START="" S6_STOP="" S6_MEM=""
+S6_START="" S6_STOP="" S6_MEM="" m1=""
 if command -v s6-svscan >/dev/null; then
 	log "s6-svscan with $N_MANY services"
 	scan=$T/scan
@@ -277,10 +286,10 @@ if command -v s6-svscan >/dev/null; then
 	STAMP_FILE=stamp.out s6-svscan -c $((2 * N_MANY)) "$scan" </dev/null >/dev/null 2>&1 &
 	SV_PID=$!
 	remember "$SV_PID" s6-svscan
-	if t1=$(wait_stamps "$scan" '*/stamp.out' "$N_MANY" 120); then
+	if t1=$(wait_stamps "$scan" '*/stamp.out' "$N_MANY" 120 "$SV_PID"); then
 		S6_START=$(ms "$t0" "$t1")
 		sleep 2
-		S6_MEM=$((($m0 - $(memavail)) / N_MANY))
+		m1=$(memavail)
 	fi
 	pids=$({ echo "$SV_PID"; cat /proc/"$SV_PID"/task/*/children | tr ' ' '\n'; awk '{ print $1 }' "$scan"/*/stamp.out; } 2>/dev/null)
 	for p in $(cat /proc/"$SV_PID"/task/*/children 2>/dev/null); do remember "$p" s6-supervise; done
@@ -291,13 +300,15 @@ if command -v s6-svscan >/dev/null; then
 	fi
 	kill -KILL "$SV_PID" 2>/dev/null
 	wait "$SV_PID" 2>/dev/null
+	sleep 2
+	S6_MEM=$(memper "$m0" "$m1" "$(memavail)")
 fi
 
 # ---- 3. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
 
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
 many_colonies() {
-	local tag=$1 net=$2 idle=$3 t0 t1 t2 t3 m0 pids cs0 cs1 i err=""
+	local tag=$1 net=$2 idle=$3 t0 t1 t2 t3 m0 m1="" pids cs0 cs1 i err=""
 	local start="" run="" mem="" rss="" priv="" csw="" stop=""
 	log "$N_MANY colonies, network = $net"
 	rm -f "$T"/st/c*.stamp
@@ -314,8 +325,8 @@ many_colonies() {
 	t0=$(now)
 	if ! start_root "$T/many.ini"; then
 		err=$(cat "$T/why")
-	elif ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$N_MANY" 120); then
-		err="not all $N_MANY services stamped within 120 s"
+	elif ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$N_MANY" 120 "$ROOT_PID"); then
+		err="not all $N_MANY services stamped within 120 s (root: $(tail -1 "$T/root.out"))"
 	else
 		start=$(ms "$t0" "$t1")
 		if wait_running "$N_MANY"; then
@@ -325,7 +336,7 @@ many_colonies() {
 		fi
 		# Past every stable_after (1 s), so no timer is due in the idle window.
 		sleep 2
-		mem=$((($m0 - $(memavail)) / N_MANY))
+		m1=$(memavail)
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$ROOT_PID/status")
 		pids=$(cat /proc/"$ROOT_PID"/task/*/children)
 		# shellcheck disable=SC2086
@@ -350,12 +361,13 @@ many_colonies() {
 			err="${err:+$err; }stop-all did not finish within 120 s"
 		fi
 	fi
+	# Network namespaces are freed asynchronously by the kernel.
+	sleep 2
+	mem=$(memper "$m0" "$m1" "$(memavail)")
 	eval "${tag}_START=\$start ${tag}_RUN=\$run ${tag}_MEM=\$mem ${tag}_RSS=\$rss ${tag}_PRIV=\$priv ${tag}_CSW=\$csw ${tag}_STOP=\$stop ${tag}_ERR=\$err"
 }
 
 many_colonies HOST host no
-# Let the kernel finish tearing down cgroups before the next MemAvailable baseline.
-sleep 2
 many_colonies PRIV private yes
 
 # ---- 4. scale: restart latency at 10 and at SCALE colonies ----
@@ -377,7 +389,7 @@ if [ -n "$SCALE" ]; then
 		local t0 t1
 		t0=$(now)
 		start_root "$T/scale.ini" || { echo "error=$(cat "$T/why" | tr ' ' '_')"; return; }
-		if ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$n" 1200); then
+		if ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$n" 1200 "$ROOT_PID"); then
 			echo "error=not_all_${n}_stamped_in_1200_s"
 		else
 			local start
@@ -434,10 +446,12 @@ row "stop-all $N_MANY, Colony private" "${PRIV_STOP:-failed} ms (SIGTERM to root
 	"<= s6-svscan ${S6_STOP:--} ms" "$(okmiss le "$PRIV_STOP" "$S6_STOP")"
 row "stop-all $N_MANY, Colony host" "${HOST_STOP:-failed} ms" "" "info"
 row "stop-all $N_MANY, s6-svscan" "${S6_STOP:-failed} ms (svscanctl -t, until all gone)"
-row "memory per colony, host" "${HOST_MEM:-failed} kB (fall in MemAvailable)" \
-	"<= s6 ${S6_MEM:--} kB/service" "$(okmiss le "$HOST_MEM" "$S6_MEM")"
-row "memory per colony, private" "${PRIV_MEM:-failed} kB" "" "info"
-row "memory per service, s6-svscan" "${S6_MEM:-failed} kB"
+# memrow MEM: "MEAN kB (MemAvailable -FALL at start, +RISE at stop)".
+memrow() { [ -n "$1" ] && set -- $1 && printf '%s kB (MemAvailable -%s at start, +%s at stop)' "$1" "$2" "$3" || echo failed; }
+row "memory per colony, host" "$(memrow "$HOST_MEM")" \
+	"<= s6 ${S6_MEM:+${S6_MEM%% *} }kB/service" "$(okmiss le "${HOST_MEM%% *}" "${S6_MEM%% *}")"
+row "memory per colony, private" "$(memrow "$PRIV_MEM")" "" "info"
+row "memory per service, s6-svscan" "$(memrow "$S6_MEM")"
 row "root RSS at $N_MANY colonies" "${PRIV_RSS:-failed} kB (VmRSS)" "<= 8192 kB" "$(okmiss le "$PRIV_RSS" 8192)"
 row "colonyd private memory" "${PRIV_PRIV:-failed} kB each (Private_Clean+Dirty, mean)" "" "info"
 row "idle context switches, 10 s" "${PRIV_CSW:-failed} (root + $N_MANY colonyd, all threads)" "0" \
