@@ -35,7 +35,7 @@ log() { printf '# %s\n' "$*" >&2; }
 cleanup() {
 	trap - EXIT INT TERM
 	local pid comm
-	[ -n "$ROOT_PID" ] && stop_root 15000 >/dev/null 2>&1
+	[ -n "$ROOT_PID" ] && stop_root 15000 2>/dev/null
 	# Supervisors first, so nothing restarts what we kill next; only pids we started, still running what we ran.
 	if [ -f "$PIDFILE" ]; then
 		while read -r pid comm; do
@@ -120,7 +120,7 @@ start_root() {
 	rm -f "$T/ctl.sock"
 	"$BUILD/colony-supervisor" -c "$1" >"$T/root.out" 2>&1 &
 	ROOT_PID=$!
-	remember "$ROOT_PID" colony-supervi
+	remember "$ROOT_PID" colony-supervis
 	local i
 	for i in $(seq 200); do
 		[ -S "$T/ctl.sock" ] && return 0
@@ -128,7 +128,7 @@ start_root() {
 		sleep 0.05
 	done
 	{ echo "root did not start:"; tail -3 "$T/root.out"; } | tr '\n' ' ' >"$T/why"
-	stop_root 5000 >/dev/null
+	stop_root 5000
 	return 1
 }
 
@@ -139,11 +139,15 @@ tree_pids() {
 	find "$T/st" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
 }
 
-# stop_root TIMEOUT_MS: SIGTERM, then wait for the whole tree; SIGKILL the root if it hangs. Prints the end time.
+# stop_root TIMEOUT_MS: SIGTERM, then wait for the whole tree; SIGKILL the root if it hangs.
+# Sets STOPPED to "START END", the times of the SIGTERM and of the last exit. Not in $(...): it
+# must clear ROOT_PID here, so the trap never signals a pid that may have been reused.
+STOPPED=""
 stop_root() {
-	local pids end
+	local pids start end
 	[ -n "$ROOT_PID" ] || return 1
 	pids=$(tree_pids)
+	start=$(now)
 	kill -TERM "$ROOT_PID" 2>/dev/null
 	end=$(printf '%s\n' "$pids" | "$HB/waitgone" "$1") || {
 		kill -KILL "$ROOT_PID" 2>/dev/null
@@ -153,7 +157,7 @@ stop_root() {
 	}
 	wait "$ROOT_PID" 2>/dev/null
 	ROOT_PID=""
-	echo "$end"
+	STOPPED="$start $end"
 }
 
 # wait_stamps DIR GLOB N TIMEOUT_S [PID]: until N files match and each has a line; prints the newest
@@ -265,7 +269,9 @@ wait "$FLOOR_PID" $S6_PID $RS_PID 2>/dev/null
 for f in "$T/st/floor.stamp" "$T/sv/s6/stamp.out" "$T/sv/rs/stamp.out"; do
 	kill -KILL "$(tail -n1 "$f" 2>/dev/null | awk '{ print $1 }')" 2>/dev/null
 done
-[ -n "$ROOT_PID" ] && { stop_root 30000 >/dev/null || log "restart-bench root did not stop cleanly"; }
+[ -n "$ROOT_PID" ] && { stop_root 30000 || log "restart-bench root did not stop cleanly"; }
+# Their last pids may be reused by now; later stops wait on the pids in $T/st.
+rm -f "$T"/st/*.stamp
 FLOOR50=$(field "$OBS_FLOOR" p50_ms)
 
 # ---- 2. s6-svscan with N_MANY services: start, memory, stop ----
@@ -308,7 +314,7 @@ fi
 
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
 many_colonies() {
-	local tag=$1 net=$2 idle=$3 t0 t1 t2 t3 m0 m1="" pids cs0 cs1 i err=""
+	local tag=$1 net=$2 idle=$3 t0 t1 m0 m1="" pids cs0 cs1 i err=""
 	local start="" run="" mem="" rss="" priv="" csw="" stop=""
 	log "$N_MANY colonies, network = $net"
 	rm -f "$T"/st/c*.stamp
@@ -354,9 +360,8 @@ many_colonies() {
 		fi
 	fi
 	if [ -n "$ROOT_PID" ]; then
-		t2=$(now)
-		if t3=$(stop_root 120000); then
-			[ -n "$start" ] && stop=$(ms "$t2" "$t3")
+		if stop_root 120000; then
+			[ -n "$start" ] && stop=$(ms ${STOPPED% *} ${STOPPED#* })
 		else
 			err="${err:+$err; }stop-all did not finish within 120 s"
 		fi
@@ -372,7 +377,6 @@ many_colonies PRIV private yes
 
 # ---- 4. scale: restart latency at 10 and at SCALE colonies ----
 
-SC_LINE=""
 if [ -n "$SCALE" ]; then
 	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 	scale_restart() {
@@ -396,9 +400,12 @@ if [ -n "$SCALE" ]; then
 			start=$(ms "$t0" "$t1")
 			wait_running "$n" || echo "error=colonyctl_wait_failed"
 			sleep 2
-			"$HB/observe" -n "$N_CRASH" -s 30 -t 3000 "c1=$T/st/c1.stamp" 2>/dev/null | sed "s/\$/ start_ms=$start/"
+			local rss
+			rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$ROOT_PID/status")
+			"$HB/observe" -n "$N_CRASH" -s 30 -t 3000 "c1=$T/st/c1.stamp" 2>/dev/null |
+				sed "s/\$/ start_ms=$start rss_kb=$rss/"
 		fi
-		stop_root 600000 >/dev/null || echo "error=stop_timed_out"
+		stop_root 600000 || echo "error=stop_timed_out"
 	}
 	log "scale: restart latency at 10 colonies"
 	SC10=$(scale_restart 10)
@@ -466,7 +473,7 @@ else
 	row "scale: restart at 10 colonies" "$( [ -n "$s10" ] && pq "$s10" || printf '%s' "FAILED: $SC10")"
 	if [ -n "$sn" ]; then
 		r=$(ratio "$(field "$sn" p50_ms)" "$(field "$s10" p50_ms)")
-		row "scale: restart at $SCALE colonies" "$(pq "$sn"); all stamped in $(field "$sn" start_ms) ms" \
+		row "scale: restart at $SCALE colonies" "$(pq "$sn"); up in $(field "$sn" start_ms) ms, RSS $(field "$sn" rss_kb) kB" \
 			"p50 <= 1.2x at 10 (${r}x)" "$(okmiss le "$r" 1.2)"
 	else
 		row "scale: $SCALE colonies" "FAILED: $(printf '%s' "$SCN" | tr '\n_' '  ')" "all running, <= 1.2x" MISSED
