@@ -202,8 +202,9 @@ pq() {
 	local n
 	n=$(field "$1" n)
 	[ -n "$n" ] && [ "$n" != 0 ] || { echo "no data"; return; }
-	printf 'p50 %s ms  p99 %s ms  (n=%s%s)' "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" "$n" \
-		"$( [ "$(field "$1" timeouts)" != 0 ] && echo ", $(field "$1" timeouts) timeouts")"
+	printf 'p50 %s ms  p99 %s ms  (n=%s%s%s)' "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" "$n" \
+		"$( [ "$(field "$1" timeouts)" != 0 ] && echo ", $(field "$1" timeouts) timeouts")" \
+		"$( [ "$(field "$1" anomalies)" != 0 ] && echo ", $(field "$1" anomalies) restarts not ours")"
 }
 
 # ---- 1. restart latency: floor, Colony (service and colonyd), s6-supervise and runsv, interleaved ----
@@ -475,6 +476,9 @@ else
 		r=$(ratio "$(field "$sn" p50_ms)" "$(field "$s10" p50_ms)")
 		row "scale: restart at $SCALE colonies" "$(pq "$sn"); up in $(field "$sn" start_ms) ms, RSS $(field "$sn" rss_kb) kB" \
 			"p50 <= 1.2x at 10 (${r}x)" "$(okmiss le "$r" 1.2)"
+		# All stamped is not enough: every colony must also be running, and the stop must finish.
+		sce=$(printf '%s\n' "$SCN" | grep '^error=' | cut -d= -f2- | tr '\n_' '  ')
+		[ -n "$sce" ] && row "scale: $SCALE colonies" "FAILED: $sce" "all running" MISSED
 	else
 		row "scale: $SCALE colonies" "FAILED: $(printf '%s' "$SCN" | tr '\n_' '  ')" "all running, <= 1.2x" MISSED
 	fi
