@@ -84,6 +84,7 @@ struct cd_svc {
 	enum eng_timer timer;
 
 	bool removed;			/* gone from the configuration, stopping */
+	bool start_pending;		/* re-added while its namesake is still stopping */
 	struct cd_svc *next_dead;	/* freed after the current epoll batch */
 };
 

@@ -102,6 +102,7 @@ void
 cd_svc_free(struct cd_svc *svc)
 {
 	struct cd *cd = svc->cd;
+	struct cd_svc *twin;
 
 	cd_timer_cancel(cd, svc);
 	cd_forget_events(cd, svc);
@@ -109,13 +110,23 @@ cd_svc_free(struct cd_svc *svc)
 	cd_watch_del(cd, &svc->w_err);
 	cd_watch_del(cd, &svc->w_ready);
 	cd_watch_del(cd, &svc->w_events);
+	twin = cd_svc_by_name(cd, svc->name);
+	if (twin == svc)
+		twin = NULL;
+	if (twin != NULL)	/* the socket path and the cgroup are the twin's now */
+		svc->notify_path[0] = '\0';
 	cd_svc_close_io(svc);
 	if (svc->cgfd >= 0)
 		close(svc->cgfd);
 	svc->cgfd = -1;
-	if (cg_remove(&cd->cg, svc->cgrel) < 0 && errno != ENOENT)
+	if (twin == NULL && cg_remove(&cd->cg, svc->cgrel) < 0 && errno != ENOENT)
 		cd_log(cd, "%s/%s: cannot remove cgroup %s: %s", cd->colony, svc->name, svc->cgrel,
 		    strerror(errno));
+	if (twin != NULL && twin->start_pending) {
+		twin->start_pending = false;
+		if (twin->cfg->policy.autostart)
+			cd_feed(cd, twin, ENG_EV_OP_START, false);
+	}
 	cd_svc_unprepare(svc);
 	cd_conf_unref(svc->conf);
 	for (size_t i = 0; i < cd->n_svcs; i++) {
@@ -211,6 +222,16 @@ reload_reorder(struct cd *cd, const struct cfg_colony *nc)
 	}
 }
 
+/* A service of that name is still being stopped after an earlier removal. */
+static bool
+removing(struct cd *cd, const char *name)
+{
+	for (size_t i = 0; i < cd->n_svcs; i++)
+		if (cd->svcs[i]->removed && strcmp(cd->svcs[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Changed and added services, in the new order; unchanged ones only see their cfg pointer move. */
 static int
 reload_update(struct cd *cd, struct cd_conf *conf, struct util_str *out)
@@ -240,8 +261,12 @@ reload_update(struct cd *cd, struct cd_conf *conf, struct util_str *out)
 			if (svc == NULL || (svc->child = eng_add_child(cd->eng, pos, &sp, svc)) == NULL)
 				return -1;
 			util_str_printf(out, "added %s/%s\n", cd->colony, s->name);
-			eng_child_start(cd->eng, svc->child, now, &cd->acts);
-			cd_run_actions(cd, now);
+			if (removing(cd, s->name)) {	/* starts once its namesake is gone */
+				svc->start_pending = true;
+			} else {
+				eng_child_start(cd->eng, svc->child, now, &cd->acts);
+				cd_run_actions(cd, now);
+			}
 		}
 		prev = svc;
 	}

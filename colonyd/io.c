@@ -114,7 +114,8 @@ close_notify(struct cd_svc *svc)
 	if (svc->w_notify.fd < 0)
 		return;
 	cd_watch_del(svc->cd, &svc->w_notify);
-	unlink(svc->notify_path);
+	if (svc->notify_path[0] != '\0')
+		unlink(svc->notify_path);
 	svc->notify_path[0] = '\0';
 }
 
