@@ -164,6 +164,7 @@ apply_first(struct cd *cd, struct cd_conf *conf)
 {
 	struct eng_policy p = conf_policy(conf->colony);
 
+	cd->conf = conf;	/* owned from here on, freed at teardown even on failure */
 	if (cd_colony_setup(cd, conf->colony) < 0)
 		return -1;
 	cd->eng = eng_new(&p);
@@ -177,7 +178,6 @@ apply_first(struct cd *cd, struct cd_conf *conf)
 		if (svc == NULL || (svc->child = eng_add_child(cd->eng, i, &sp, svc)) == NULL)
 			return -1;
 	}
-	cd->conf = conf;
 	cd->configured = true;
 	cd_feed(cd, NULL, ENG_EV_START_ALL, false);
 	return 0;
