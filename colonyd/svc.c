@@ -12,6 +12,8 @@
 #include "colonyd/log.h"
 #include "supervisor/util.h"
 
+#define CD_TIMER_MAX_MS (10ULL * 366 * 24 * 3600 * 1000)
+
 static void
 cd_queue(struct cd *cd, struct cd_svc *svc, const struct eng_event *ev)
 {
@@ -190,8 +192,9 @@ act_one(struct cd *cd, const struct eng_action *a, uint64_t now_ms)
 	case ENG_ACT_TIMER:
 		if (a->timer == ENG_TIMER_NONE)
 			cd_timer_cancel(cd, svc);
-		else
-			cd_timer_set(cd, svc, a->timer, now_ms + a->ms);
+		else	/* saturate: a delay past ten years means never in practice */
+			cd_timer_set(cd, svc, a->timer,
+			    now_ms + (a->ms < CD_TIMER_MAX_MS ? a->ms : CD_TIMER_MAX_MS));
 		break;
 	case ENG_ACT_STATE: act_state(svc, a->state); break;
 	case ENG_ACT_RESTARTING: cd_svc_send(svc, PROTO_EV_RESTARTING); break;
