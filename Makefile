@@ -70,6 +70,10 @@ $(B)/stamp: tests/bench/stamp.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -o $@ $<
 
+# A test double for the root: drives one colonyd over the protocol (tests/integration).
+$(B)/drive_colonyd: tests/integration/drive_colonyd.c $(B)/libcolony.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcolony.a $(PKG_LIBS)
+
 $(B)/unit-tests: $(UNIT_OBJ) $(COLONYD_LIB_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(COLONYD_LIB_OBJ) $(B)/libcolony.a $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -90,7 +94,7 @@ check: deps
 unit: $(B)/unit-tests
 	$(B)/unit-tests
 
-integration: all
+integration: all $(B)/drive_colonyd
 	BUILD=$(abspath $(B)) bash tests/integration/run.sh
 
 run: deps
