@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "supervisor/ctl_tools.h"
 #include "supervisor/util.h"
 
 #define CTL_DEFAULT_SOCKET "/run/colony/control.sock"
@@ -29,7 +30,8 @@ ctl_usage(const char *msg)
 	    "usage: colonyctl [-s SOCKET] COMMAND [ARGS]\n"
 	    "commands: status [NAME...] [--json] | start|stop|restart NAME... [--no-wait] |\n"
 	    "  kill NAME SIGNAL | reload | wait NAME... --state STATE [--timeout DURATION] |\n"
-	    "  events [--json] | upgrade | shutdown\n");
+	    "  logs COLONY/SERVICE [-n LINES] [-f] | exec COLONY -- CMD [ARGS] |\n"
+	    "  events [--json] | metrics | upgrade | shutdown\n");
 	exit(2);
 }
 
@@ -192,6 +194,86 @@ ctl_wait(int argc, char **argv)
 	}
 }
 
+/* A `key=value` line of a captured reply, or NULL. */
+static const char *
+ctl_value(const char *out, const char *key, char *buf, size_t buflen)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = out; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			const char *e = strchr(p, '\n');
+			size_t n = e ? (size_t)(e - p - kl - 1) : strlen(p + kl + 1);
+			if (n >= buflen)
+				return NULL;
+			memcpy(buf, p + kl + 1, n);
+			buf[n] = '\0';
+			return buf;
+		}
+	return NULL;
+}
+
+/* `logs` and `exec` run here; the root only says where (the `_where` request). */
+static int
+ctl_where(char *name, bool exec, struct util_str *out)
+{
+	char *req[] = { "_where", name, exec ? "--exec" : NULL, NULL };
+
+	return ctl_request(exec ? 3 : 2, req, out);
+}
+
+static int
+ctl_logs_cmd(int argc, char **argv)
+{
+	struct util_str out = { 0 };
+	char path[4096];
+	long lines = 10;
+	bool follow = false;
+	char *name = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			lines = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "-f") == 0)
+			follow = true;
+		else if (argv[i][0] != '-' && name == NULL && strchr(argv[i], '/') != NULL)
+			name = argv[i];
+		else
+			ctl_usage("usage: logs COLONY/SERVICE [-n LINES] [-f]");
+	}
+	if (name == NULL)
+		ctl_usage("usage: logs COLONY/SERVICE [-n LINES] [-f]");
+	int code = ctl_where(name, false, &out);
+	if (code != 0)
+		return code;
+	if (out.p == NULL || ctl_value(out.p, "log", path, sizeof(path)) == NULL) {
+		fprintf(stderr, "colonyctl: no log path for %s\n", name);
+		return 1;
+	}
+	util_str_free(&out);
+	return ctl_logs(path, lines, follow);
+}
+
+static int
+ctl_exec_cmd(int argc, char **argv)
+{
+	struct util_str out = { 0 };
+	char pid[32], cg[4096];
+
+	if (argc < 4 || strcmp(argv[2], "--") != 0 || strchr(argv[1], '/') != NULL)
+		ctl_usage("usage: exec COLONY -- CMD [ARGS]");
+	int code = ctl_where(argv[1], true, &out);
+	if (code != 0)
+		return code;
+	if (out.p == NULL || ctl_value(out.p, "pid", pid, sizeof(pid)) == NULL ||
+	    ctl_value(out.p, "cgroup", cg, sizeof(cg)) == NULL) {
+		fprintf(stderr, "colonyctl: %s: no colonyd\n", argv[1]);
+		return 1;
+	}
+	util_str_free(&out);
+	return ctl_exec((pid_t)atoi(pid), cg, argv + 3);
+}
+
 /* Usage errors are caught here, before anything reaches the daemon. */
 static void
 ctl_check_usage(int argc, char **argv)
@@ -223,8 +305,10 @@ ctl_check_usage(int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (argv[i][0] == '-' && strcmp(argv[i], "--json") != 0)
 				ctl_usage("usage: status [NAME...] [--json]");
-	} else if (strcmp(c, "upgrade") != 0 && strcmp(c, "logs") != 0 && strcmp(c, "exec") != 0 &&
-	    strcmp(c, "metrics") != 0) {
+	} else if (strcmp(c, "metrics") == 0) {
+		if (argc != 1)
+			ctl_usage("too many arguments");
+	} else if (strcmp(c, "upgrade") != 0) {
 		fprintf(stderr, "colonyctl: unknown command: %s\n", c);
 		ctl_usage(NULL);
 	}
@@ -250,6 +334,10 @@ main(int argc, char **argv)
 		ctl_usage("missing COMMAND");
 	if (strcmp(argv[i], "wait") == 0)
 		return ctl_wait(argc - i, argv + i);
+	if (strcmp(argv[i], "logs") == 0)
+		return ctl_logs_cmd(argc - i, argv + i);
+	if (strcmp(argv[i], "exec") == 0)
+		return ctl_exec_cmd(argc - i, argv + i);
 	ctl_check_usage(argc - i, argv + i);
 	return ctl_request(argc - i, argv + i, NULL);
 }

@@ -352,6 +352,35 @@ cmd_reload(struct root *r, struct root_client *cl)
 	req_done_one(r, q);
 }
 
+/* `_where NAME [--exec]`: what colonyctl needs for `logs` and `exec`, which it does itself. */
+static void
+cmd_where(struct root *r, struct root_client *cl, int argc, char **argv)
+{
+	struct util_str s = { 0 };
+	struct colony *c;
+	const char *svc;
+	char rel[512];
+
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--exec") != 0))
+		return cmd_fail(r, cl, 2, "usage: _where NAME [--exec]");
+	if (cmd_resolve(r, argv[1], &c, &svc) != 0)
+		return cmd_fail(r, cl, 4, "no such colony or service: %s", argv[1]);
+	if (svc != NULL)
+		util_str_printf(&s, "log=%s/%s/%s.log\n", r->cfg->sup.log_dir, c->name, svc);
+	if (argc == 3) {
+		if (c->pid <= 0)
+			return util_str_free(&s), cmd_fail(r, cl, 3, "%s: not running", c->name);
+		snprintf(rel, sizeof(rel), "%s/_exec", c->cgroup);
+		if (cg_create(&r->cg, rel) != 0)
+			return util_str_free(&s), cmd_fail(r, cl, 1, "cgroup %s: %s", rel, strerror(errno));
+		util_str_printf(&s, "pid=%d\ncgroup=%s/%s\n", (int)c->pid, r->cg.v2, rel);
+	}
+	if (s.len)
+		ctl_frame(r, cl, 1, s.p, s.len);
+	ctl_finish(r, cl, 0);
+	util_str_free(&s);
+}
+
 void
 cmd_run(struct root *r, struct root_client *cl, int argc, char **argv)
 {
@@ -374,8 +403,11 @@ cmd_run(struct root *r, struct root_client *cl, int argc, char **argv)
 	else if (strcmp(cmd, "shutdown") == 0 && argc == 1) {
 		cl->shutdown_wait = true;
 		root_begin_shutdown(r);
-	} else if (strcmp(cmd, "upgrade") == 0 || strcmp(cmd, "logs") == 0 ||
-	    strcmp(cmd, "exec") == 0 || strcmp(cmd, "metrics") == 0)
+	} else if (strcmp(cmd, "metrics") == 0 && argc == 1)
+		status_metrics(r, cl);
+	else if (strcmp(cmd, "_where") == 0)
+		cmd_where(r, cl, argc, argv);
+	else if (strcmp(cmd, "upgrade") == 0)
 		cmd_fail(r, cl, 1, "%s: not supported yet", cmd);
 	else
 		cmd_fail(r, cl, 2, "unknown command or bad arguments: %s", cmd);

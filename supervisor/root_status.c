@@ -214,3 +214,44 @@ status_run(struct root *r, struct root_client *cl, int argc, char **argv)
 	util_str_free(&err);
 	return code;
 }
+
+static void
+metrics_one(struct root *r, struct util_str *s, const char *labels, const char *cgrel, bool up,
+    unsigned restarts)
+{
+	struct cg_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (up)
+		cg_read_stats(&r->cg, cgrel, &st);
+	util_str_printf(s, "colony_up{%s} %d\n", labels, up ? 1 : 0);
+	util_str_printf(s, "colony_restarts_total{%s} %u\n", labels, restarts);
+	util_str_printf(s, "colony_memory_bytes{%s} %llu\n", labels, (unsigned long long)st.memory_bytes);
+	util_str_printf(s, "colony_cpu_seconds_total{%s} %.6f\n", labels, (double)st.cpu_usec / 1e6);
+	util_str_printf(s, "colony_oom_kills_total{%s} %llu\n", labels, (unsigned long long)st.oom_kills);
+}
+
+/* `colonyctl metrics`: Prometheus text, read from the cgroups at request time. */
+void
+status_metrics(struct root *r, struct root_client *cl)
+{
+	struct util_str s = { 0 };
+	char labels[256], cgrel[512];
+
+	for (size_t i = 0; i < eng_count(r->eng); i++) {
+		struct colony *c = eng_child_data(eng_child_at(r->eng, i));
+		snprintf(labels, sizeof(labels), "colony=\"%s\"", c->name);
+		metrics_one(r, &s, labels, c->cgroup, c->pid > 0,
+		    c->child ? eng_child_restarts(c->child) : 0);
+		for (size_t j = 0; j < c->n_svcs; j++) {
+			snprintf(labels, sizeof(labels), "colony=\"%s\",service=\"%s\"", c->name,
+			    c->svcs[j].name);
+			snprintf(cgrel, sizeof(cgrel), "%s/%s", c->cgroup, c->svcs[j].name);
+			metrics_one(r, &s, labels, cgrel, c->svcs[j].pid > 0, c->svcs[j].restarts);
+		}
+	}
+	if (s.len)
+		ctl_frame(r, cl, 1, s.p, s.len);
+	ctl_finish(r, cl, 0);
+	util_str_free(&s);
+}
