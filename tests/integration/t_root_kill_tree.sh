@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib.sh"
 start_root
 wait_for 10 all_running k k/tree k/idle || die "did not start: $(ctl status)"
 cg=$(cg_v2)/k
-wait_for 5 test "$(cg_pids "$cg/tree" | wc -l)" -ge 3 || die "tree not spawned"
+tree_up() { [ "$(cg_pids "$cg/tree" | wc -l)" -ge 3 ]; }
+wait_for 5 tree_up || die "tree not spawned"
 old=$(cg_pids "$cg/tree")
 main=$(pid_of k/tree)
 kill -KILL "$main"
@@ -21,7 +22,7 @@ for p in $old; do
 done
 
 # Kill colonyd: everything in the colony goes, then it all comes back.
-wait_for 5 test "$(cg_pids "$cg/tree" | wc -l)" -ge 3 || die "tree not respawned"
+wait_for 5 tree_up || die "tree not respawned"
 all=$(cg_pids "$cg")
 cd_pid=$(pid_of k)
 kill -KILL "$cd_pid"

@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 } >"$CONF"
 start_root
 wait_for 10 all_running one two three two/tree three/s || die "did not start: $(ctl status)"
-wait_for 5 test "$(cg_pids "$(cg_v2)/two" | wc -l)" -ge 3 || die "tree not spawned"
+tree_up() { [ "$(cg_pids "$(cg_v2)/two" | wc -l)" -ge 3 ]; }
+wait_for 5 tree_up || die "tree not spawned"
 pids=$(cg_pids "$(cg_v2)")
 [ -n "$pids" ] || die "no processes seen"
 ls /run/netns/ | grep -q "^${NSPREFIX}" || die "no netns published"
