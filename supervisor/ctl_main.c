@@ -176,16 +176,19 @@ ctl_wait(int argc, char **argv)
 		struct util_str out = { 0 };
 		char buf[64];
 		int code = ctl_request(n, names, &out), done = 1;
-		if (code == 4 || code == 5 || code == 2)
+		if (code == 4 || code == 5 || code == 2) {
+			free(names);
 			return code;
+		}
 		for (int i = 1; i < n && done; i++) {
 			const char *st = out.p ? ctl_state_of(out.p, names[i], buf, sizeof(buf)) : NULL;
 			done = st != NULL && strcmp(st, state) == 0;
 		}
 		util_str_free(&out);
-		if (done)
-			return 0;
-		if (util_mono_ms() >= end) {
+		if (done || util_mono_ms() >= end) {
+			free(names);
+			if (done)
+				return 0;
 			fprintf(stderr, "colonyctl: timed out waiting for state %s\n", state);
 			return 124;
 		}
