@@ -1,5 +1,6 @@
 /* fuzz_config.c: libFuzzer harness for cfg_load_string and cfg_colony_parse, with a serialize/parse round trip of every colony that loads. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,26 +41,34 @@ static const struct { const char *name, *text; } include_files[] = {
 	{ "sup.ini", "[supervisor]\nintensity = 2\n" },
 };
 static char workdir[] = "/tmp/colony-fuzz-config.XXXXXX";
+/* The harness enters workdir only around each load: libFuzzer resolves the
+   user's relative corpus paths against the original directory. */
+static int work_fd = -1, home_fd = -1;
 
 static void
 remove_workdir(void)
 {
-	for (size_t i = 0; i < sizeof(include_files) / sizeof(include_files[0]); i++)
-		unlink(include_files[i].name);
-	if (chdir("/") == 0)
-		rmdir(workdir);
+	char path[sizeof(workdir) + 64];
+
+	for (size_t i = 0; i < sizeof(include_files) / sizeof(include_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", workdir, include_files[i].name);
+		unlink(path);
+	}
+	rmdir(workdir);
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	if (mkdtemp(workdir) == NULL || chdir(workdir) != 0) {
+	if (mkdtemp(workdir) == NULL || (work_fd = open(workdir, O_RDONLY | O_DIRECTORY)) < 0 ||
+	    (home_fd = open(".", O_RDONLY | O_DIRECTORY)) < 0) {
 		perror("fuzz_config: work folder");
 		exit(1);
 	}
 	for (size_t i = 0; i < sizeof(include_files) / sizeof(include_files[0]); i++) {
-		FILE *f = fopen(include_files[i].name, "w");
+		int fd = openat(work_fd, include_files[i].name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
 		if (f == NULL || fputs(include_files[i].text, f) < 0 || fclose(f) != 0) {
 			perror(include_files[i].name);
@@ -131,7 +140,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 
 	err[0] = '\0';
+	CHECK(fchdir(work_fd) == 0);
 	cfg = cfg_load_string("fuzz.ini", s, err, sizeof(err));
+	CHECK(fchdir(home_fd) == 0);
 	if (cfg == NULL) {
 		/* Every refusal is reported, as FILE:LINE: message. */
 		CHECK(err[0] != '\0' && memchr(err, '\0', sizeof(err)) != NULL);
