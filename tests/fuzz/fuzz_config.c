@@ -79,6 +79,59 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (colony.ini(5)). */
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CFG_NAME_MAX || strchr("_.-", s[0]) != NULL)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* What config.h promises about every loaded service. */
+static void
+check_service(const struct cfg_service *s)
+{
+	CHECK(valid_name(s->name));
+	CHECK(s->argv != NULL && s->argv[0] != NULL && s->argv[0][0] != '\0');
+	CHECK(s->environment != NULL);
+	CHECK(s->working_directory != NULL);
+	CHECK(s->stop_signal >= 1 && s->stop_signal <= 64);
+	CHECK(s->ready != CFG_READY_FD || s->ready_fd >= 3);
+	CHECK(s->n_success_exit_status >= 1 && s->success_exit_status != NULL);
+	CHECK(s->caps_mode != CFG_CAPS_LIST || s->n_caps <= CFG_MAX_CAPS);
+	for (size_t i = 0; i < s->n_caps; i++)
+		CHECK(s->caps[i] >= 0 && s->caps[i] < 64);
+}
+
+static void
+check_colony(const struct cfg *cfg, const struct cfg_colony *c)
+{
+	CHECK(valid_name(c->name));
+	CHECK(cfg_find_colony(cfg, c->name) == c);
+	CHECK(c->n_services > 0);
+	CHECK(c->cpu_weight <= 10000);
+	CHECK((c->namespaces & ~(CFG_NS_UTS | CFG_NS_IPC | CFG_NS_PID | CFG_NS_MOUNT)) == 0);
+	CHECK(c->net_mode != CFG_NET_NAMED || cfg_find_network(cfg, c->network) != NULL);
+	for (size_t j = 0; j < c->n_services; j++)
+		check_service(&c->services[j]);
+}
+
+static void
+check_network(const struct cfg *cfg, const struct cfg_network *n)
+{
+	uint32_t mask = n->prefix_len == 0 ? 0 : ~0u << (32 - n->prefix_len);
+
+	CHECK(valid_name(n->name));
+	CHECK(cfg_find_network(cfg, n->name) == n);
+	CHECK(n->prefix_len <= 32);
+	CHECK(strlen(n->bridge) <= 15);
+	CHECK((n->subnet & mask) == n->subnet);
+	CHECK((n->gateway & mask) == n->subnet);
+}
+
 static void
 check_colony_equal(const struct cfg_colony *a, const struct cfg_colony *b)
 {
@@ -149,17 +202,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strchr(err, ':') != NULL);
 	} else {
 		for (size_t i = 0; i < cfg->n_colonies; i++) {
-			const struct cfg_colony *c = &cfg->colonies[i];
-
-			CHECK(cfg_find_colony(cfg, c->name) == c);
-			CHECK(c->n_services > 0);
-			for (size_t j = 0; j < c->n_services; j++)
-				CHECK(c->services[j].argv != NULL && c->services[j].argv[0] != NULL &&
-				    c->services[j].argv[0][0] != '\0');
-			round_trip(c);
+			check_colony(cfg, &cfg->colonies[i]);
+			round_trip(&cfg->colonies[i]);
 		}
 		for (size_t i = 0; i < cfg->n_networks; i++)
-			CHECK(cfg_find_network(cfg, cfg->networks[i].name) == &cfg->networks[i]);
+			check_network(cfg, &cfg->networks[i]);
 		cfg_free(cfg);
 	}
 
