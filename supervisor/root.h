@@ -73,6 +73,7 @@ struct colony {
 	bool dying;			/* REMOVED is in the current action list */
 	bool net_reset;			/* network changed: rebuild the netns at next spawn */
 	bool published;
+	bool killed;			/* cgroup.kill was written: recreate the subtree before a spawn */
 	struct root_net *net;		/* named network, or NULL */
 	uint32_t addr;			/* allocated address (host order), 0 = none */
 	char veth[16];
@@ -152,6 +153,8 @@ struct root {
 	struct colony **buckets;
 	size_t n_buckets, n_colonies;
 	struct colony *pids[4096];	/* colonyds by pid, for the orphan reaper */
+	pid_t reaped[64];		/* colonyds reaped lately: their SIGCHLD needs no scan */
+	unsigned reaped_i;
 	struct colony *graveyard;
 	struct root_net *nets;
 	/* engine queue */

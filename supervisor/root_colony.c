@@ -148,6 +148,7 @@ colony_new(struct root *r, const struct cfg_colony *cc)
 	snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", r->cfg->sup.cgroup_name, cc->name);
 	c->cfg = cc;
 	c->pidfd = c->sock = c->netns_fd = c->events_fd = -1;
+	c->killed = true;	/* a cgroup left by an earlier root may have been killed */
 	c->w_pidfd = (struct root_watch){ RW_PIDFD, c };
 	c->w_sock = (struct root_watch){ RW_LINK, c };
 	c->w_events = (struct root_watch){ RW_CGEVENTS, c };
@@ -280,6 +281,13 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 		spawn_child(x);
 	if (pid > 0)
 		return pid;
+	static bool told;
+	if (!told) {
+		/* Older kernels refuse clone3 or CLONE_INTO_CGROUP: say so once, then fall back
+		   to a plain clone and join the cgroup in the child (crun does the same). */
+		root_log("clone3: %s; falling back to clone and a cgroup attach", strerror(errno));
+		told = true;
+	}
 	x->attach = true;
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | colony_ns_flags(x->c->cfg)),
 	    NULL, pidfd, NULL, 0UL);
@@ -307,10 +315,12 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	}
 	if (cc->net_mode == CFG_NET_HOST && c->netns_fd >= 0)
 		net_colony_down(r, c);
-	/* A fresh subtree each time (it is empty here): on this kernel a cgroup once
+	/* A fresh subtree after a kill (it is empty here): on this kernel a cgroup once
 	   written to cgroup.kill SIGKILLs every later CLONE_INTO_CGROUP child of it and
 	   of its descendants (kill_seq mismatch), which would hit colonyd's services too. */
-	cg_remove(&r->cg, c->cgroup);
+	if (c->killed)
+		cg_remove(&r->cg, c->cgroup);
+	c->killed = false;
 	if (cg_create(&r->cg, x->cg_colonyd) != 0) {
 		root_log("colony %s: cgroup %s: mkdir: %s", c->name, x->cg_colonyd, strerror(errno));
 		return -1;
@@ -412,6 +422,7 @@ colony_reap(struct root *r, struct colony *c)
 	close(c->pidfd);
 	c->pidfd = -1;
 	ctl_event(r, c->name, "exited", c->pid, c->exit_kind, c->exit_value);
+	r->reaped[r->reaped_i++ % (sizeof(r->reaped) / sizeof(r->reaped[0]))] = c->pid;
 	colony_set_pid(r, c, 0);
 	for (size_t i = 0; i < c->n_svcs; i++)
 		if (c->svcs[i].pid != 0 || c->svcs[i].state != ENG_FAILED) {
@@ -442,6 +453,7 @@ colony_emptied(struct root *r, struct colony *c)
 void
 colony_cleanup(struct root *r, struct colony *c)
 {
+	c->killed = true;
 	if (cg_kill(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: cgroup.kill: %s", c->name, strerror(errno));
 	if (cg_populated(&r->cg, c->cgroup) <= 0) {

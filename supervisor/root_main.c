@@ -105,11 +105,36 @@ root_raise_nofile(struct root *r)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Reap orphans (PID 1 or subreaper). Peek first (WNOWAIT): a colonyd's exit belongs to
-   its pidfd and the engine, so it goes through colony_reap, never a blind waitpid(-1). */
-static void
-root_reap_orphans(struct root *r)
+/* A SIGCHLD from a colonyd (colonyd execs, so the kernel turns its exit signal back
+   into SIGCHLD): its exit belongs to its pidfd, and no scan of all children is due. */
+static bool
+root_sigchld_from_colonyd(struct root *r, pid_t pid)
 {
+	struct colony *c = pid > 0 ? colony_by_pid(r, pid) : NULL;
+
+	if (c != NULL) {
+		if (c->pidfd >= 0)
+			colony_reap(r, c);
+		return true;
+	}
+	for (size_t i = 0; pid > 0 && i < sizeof(r->reaped) / sizeof(r->reaped[0]); i++)
+		if (r->reaped[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Reap orphans (PID 1 or subreaper). Waiting for "any child" walks every child in
+ * the kernel, which is O(colonies), so it runs only for a SIGCHLD that did not come
+ * from a colonyd. It peeks first (WNOWAIT): a colonyd's exit goes through
+ * colony_reap, never a blind waitpid(-1). An orphan whose SIGCHLD merged with a
+ * colonyd's is reaped at the next orphan's SIGCHLD.
+ */
+static void
+root_reap_orphans(struct root *r, pid_t hint)
+{
+	if (root_sigchld_from_colonyd(r, hint))
+		return;
 	for (;;) {
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
@@ -133,7 +158,7 @@ root_signal(struct root *r)
 	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			root_reap_orphans(r);
+			root_reap_orphans(r, (pid_t)si.ssi_pid);
 			break;
 		case SIGTERM:
 		case SIGINT:
