@@ -15,7 +15,7 @@ chmod 755 "$T/fake-colonyd"
 	colony_ini bad "network = host" "shutdown = 2s"
 } >"$CONF"
 start_root
-wait_for 5 grep -q "colony bad: bad message" "$T/root.out" || die "garbage not rejected"
+wait_for 5 grep >/dev/null "colony bad: bad message" "$T/root.out" || die "garbage not rejected"
 pid=$(pid_of bad || true)	# status exits 3: not running
 [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" || die "the colony did not keep running"
 state_is bad starting || die "a colony that never said ready is $(field bad 2)"

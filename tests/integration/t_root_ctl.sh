@@ -84,7 +84,7 @@ time.sleep(3)
 PY
 IDLE=$!
 sleep 0.5
-printf '\x04\x00\x00\x00junk' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); print(s.recv(100))' "$SOCK" | grep -q "malformed" || die "malformed request not answered"
+printf '\x04\x00\x00\x00junk' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); print(s.recv(100))' "$SOCK" | grep >/dev/null "malformed" || die "malformed request not answered"
 timeout 2 "$BUILD/colonyctl" -s "$SOCK" status web >/dev/null || die "root not responsive"
 kill "$IDLE" 2>/dev/null || true; wait "$IDLE" 2>/dev/null || true
 kill -0 "$ROOT_PID" || die "root died"

@@ -18,7 +18,7 @@ ns=/run/netns/${NSPREFIX}priv
 ino=$(stat -L -c %i "$ns")
 links=$(ip netns exec "${NSPREFIX}priv" ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')
 assert_eq "$links" "lo " "only lo in a private netns"
-ip netns exec "${NSPREFIX}priv" ip -o link show lo | grep -q "UP" || die "lo is not up"
+ip netns exec "${NSPREFIX}priv" ip -o link show lo | grep >/dev/null "UP" || die "lo is not up"
 svc=$(pid_of priv/s)
 assert_eq "$(stat -L -c %i /proc/"$svc"/ns/net)" "$ino" "the service runs in the published netns"
 
@@ -34,8 +34,8 @@ assert_eq "$(stat -L -c %i /proc/"$(pid_of priv/s)"/ns/net)" "$ino" "new service
 ip link show "$BR" >/dev/null || die "bridge $BR missing"
 addr=$(ctl status joined --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 assert_eq "$addr" "${NET%.0}.2" "allocated address"
-ip netns exec "${NSPREFIX}joined" ip -4 -o addr show eth0 | grep -q "${NET%.0}.2/24" || die "eth0 lacks the address"
-ip netns exec "${NSPREFIX}fixed" ip -4 -o addr show eth0 | grep -q "${NET%.0}.9/24" || die "static address missing"
+ip netns exec "${NSPREFIX}joined" ip -4 -o addr show eth0 | grep >/dev/null "${NET%.0}.2/24" || die "eth0 lacks the address"
+ip netns exec "${NSPREFIX}fixed" ip -4 -o addr show eth0 | grep >/dev/null "${NET%.0}.9/24" || die "static address missing"
 
 # Operator stop destroys the namespace; start makes a new one with the same address.
 ctl stop joined

@@ -14,13 +14,13 @@ tree_up() { [ "$(cg_pids "$(cg_v2)/two" | wc -l)" -ge 3 ]; }
 wait_for 5 tree_up || die "tree not spawned"
 pids=$(cg_pids "$(cg_v2)")
 [ -n "$pids" ] || die "no processes seen"
-ls /run/netns/ | grep -q "^${NSPREFIX}" || die "no netns published"
+ls /run/netns/ | grep >/dev/null "^${NSPREFIX}" || die "no netns published"
 rc=0; stop_root TERM || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM"
 for p in $pids; do kill -0 "$p" 2>/dev/null && die "process $p survived the shutdown"; done
 [ -d "$(cg_v2)" ] && die "cgroup $(cg_v2) left behind"
 for c in memory pids cpu; do [ -d "/sys/fs/cgroup/$c/$CGNAME" ] && die "v1 $c cgroup left behind"; done
-ls /run/netns/ | grep -q "^${NSPREFIX}" && die "netns left behind"
+ls /run/netns/ | grep >/dev/null "^${NSPREFIX}" && die "netns left behind"
 [ -e "$SOCK" ] && die "control socket left behind"
-grep -q "exiting with status 0" "$T/root.out" || die "no exit message"
+grep >/dev/null "exiting with status 0" "$T/root.out" || die "no exit message"
 exit 0

@@ -11,14 +11,14 @@ start_root
 wait_for 10 all_running p p/talk || die "did not start: $(ctl status)"
 # The service pid in status is the host's, though colonyd runs in its own pid namespace.
 svc=$(pid_of p/talk)
-tr '\0' ' ' </proc/"$svc"/cmdline | grep -q "sleep 1000" || die "status pid $svc is not the service's host pid"
-wait_for 5 eval 'ctl logs p/talk -n 1 | grep -q "world$"' || die "logs -n 1: $(ctl logs p/talk)"
+tr '\0' ' ' </proc/"$svc"/cmdline | grep >/dev/null "sleep 1000" || die "status pid $svc is not the service's host pid"
+wait_for 5 eval 'ctl logs p/talk -n 1 | grep >/dev/null "world$"' || die "logs -n 1: $(ctl logs p/talk)"
 assert_eq "$(ctl logs p/talk -n 2 | sed 's/^[^ ]* //' | tr '\n' ' ')" "hello world " "logs content"
 out=$(ctl exec p -- /bin/sh -c 'hostname; ls /proc | grep -c "^[0-9]"') || die "exec failed"
 assert_eq "$(echo "$out" | head -1)" p "exec runs in the colony's uts namespace"
 [ "$(echo "$out" | tail -1)" -lt 10 ] || die "exec is not in the colony's pid namespace: $out"
 rc=0; ctl exec p -- /bin/sh -c 'exit 7' || rc=$?
 assert_eq "$rc" 7 "exec exit status"
-ctl metrics | grep -q '^colony_up{colony="p"} 1$' || die "metrics: $(ctl metrics)"
-ctl metrics | grep -q '^colony_restarts_total{colony="p",service="talk"} 0$' || die "service metrics"
+ctl metrics | grep >/dev/null '^colony_up{colony="p"} 1$' || die "metrics: $(ctl metrics)"
+ctl metrics | grep >/dev/null '^colony_restarts_total{colony="p",service="talk"} 0$' || die "service metrics"
 stop_root || die "root exit status $?"
