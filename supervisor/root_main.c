@@ -327,6 +327,7 @@ root_start(struct root *r)
 	if (addrs == NULL)
 		root_log("network: %s", err);
 	if (addrs == NULL || net_apply(r, r->cfg) != 0 || ctl_listen(r) != 0) {
+		net_teardown(r);	/* bridges made for a root that never ran */
 		free(addrs);
 		return -1;
 	}
