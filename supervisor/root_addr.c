@@ -23,14 +23,30 @@ addr_text(uint32_t a, char *buf, size_t len)
 	return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? buf : "?";
 }
 
+static uint32_t
+addr_mask(const struct cfg_network *n)
+{
+	return (uint32_t)(0xffffffffu << (32 - n->prefix_len));
+}
+
+/* A host address of n that is not its gateway. */
+static bool
+addr_usable(const struct cfg_network *n, uint32_t a)
+{
+	uint32_t m = addr_mask(n);
+
+	return (a & m) == n->subnet && a != n->subnet && a != (n->subnet | ~m) && a != n->gateway;
+}
+
 /*
  * An allocated address stays with its colony across reloads while the colony
- * keeps allocating on the very same network: an operator adding a colony
- * before it never sees a running colony's address move.
+ * keeps allocating on the same network and the address still fits it: an
+ * operator adding a colony before it, or changing the network's mtu, never
+ * sees the address move. *same: the network is unchanged (no restart comes).
  */
 static struct colony *
 addr_holder(struct root *r, const struct cfg *oldc, const struct cfg *newc,
-    const struct cfg_colony *nc)
+    const struct cfg_colony *nc, bool *same)
 {
 	struct colony *c = colony_find(r, nc->name);
 	const struct cfg_network *a, *b;
@@ -42,7 +58,10 @@ addr_holder(struct root *r, const struct cfg *oldc, const struct cfg *newc,
 		return NULL;
 	a = cfg_find_network(oldc, c->cfg->network);
 	b = cfg_find_network(newc, nc->network);
-	return a != NULL && b != NULL && cfg_network_equal(a, b) ? c : NULL;
+	if (a == NULL || b == NULL || !addr_usable(b, c->addr))
+		return NULL;
+	*same = cfg_network_equal(a, b);
+	return c;
 }
 
 /* A static address of the new configuration that lands on a held one: whose is it? */
@@ -60,7 +79,8 @@ addr_static_clash(const struct cfg *newc, const uint32_t *addrs, size_t held)
 	return NULL;
 }
 
-/* Statics first, then held allocations; a clash with a colony that has its netns is an error. */
+/* Statics first, then held allocations; a static on the address of a colony that runs on
+   and will not restart is an error, any other holder just allocates anew. */
 static int
 addr_fixed(struct root *r, const struct cfg *oldc, const struct cfg *newc, uint32_t *addrs,
     char *err, size_t errlen)
@@ -76,41 +96,58 @@ addr_fixed(struct root *r, const struct cfg *oldc, const struct cfg *newc, uint3
 	}
 	for (size_t i = 0; i < newc->n_colonies; i++) {
 		const struct cfg_colony *nc = &newc->colonies[i], *o;
+		bool same = false;
 		struct colony *c = nc->net_mode == CFG_NET_NAMED ?
-		    addr_holder(r, oldc, newc, nc) : NULL;
+		    addr_holder(r, oldc, newc, nc, &same) : NULL;
 		if (c == NULL)
 			continue;
 		addrs[i] = c->addr;
 		if ((o = addr_static_clash(newc, addrs, i)) == NULL)
 			continue;
-		if (c->netns_fd >= 0) {
+		if (same && c->netns_fd >= 0) {
 			snprintf(err, errlen, "colony %s: address %s is in use by colony %s",
 			    o->name, addr_text(c->addr, text, sizeof(text)), c->name);
 			return -1;
 		}
-		addrs[i] = 0;	/* no netns holds it: this colony allocates anew */
+		addrs[i] = 0;
 	}
 	return 0;
 }
 
+/* Addresses taken on n: the plan so far, and those still on a live netns (a colony about
+   to restart or go), so that a new allocation never duplicates one on the bridge. */
+static size_t
+addr_taken(struct root *r, const struct cfg *newc, const struct cfg_network *n,
+    const uint32_t *addrs, uint32_t *taken)
+{
+	size_t nt = 0;
+
+	for (size_t i = 0; i < newc->n_colonies; i++)
+		if (addrs[i] != 0 && strcmp(newc->colonies[i].network, n->name) == 0)
+			taken[nt++] = addrs[i];
+	for (size_t b = 0; b < r->n_buckets; b++)
+		for (struct colony *c = r->buckets[b]; c != NULL; c = c->hnext)
+			if (c->netns_fd >= 0 && c->addr != 0 && addr_usable(n, c->addr))
+				taken[nt++] = c->addr;
+	qsort(taken, nt, sizeof(*taken), addr_cmp);
+	return nt;
+}
+
 /* The rest of network n's colonies, in config order, get the lowest free host addresses. */
 static int
-addr_fill(const struct cfg *newc, const struct cfg_network *n, uint32_t *addrs, char *err,
-    size_t errlen)
+addr_fill(struct root *r, const struct cfg *newc, const struct cfg_network *n, uint32_t *addrs,
+    char *err, size_t errlen)
 {
-	uint32_t *taken = calloc(newc->n_colonies + 1, sizeof(*taken));
-	uint32_t bcast = n->subnet | (uint32_t)~(0xffffffffu << (32 - n->prefix_len));
+	uint32_t *taken = calloc(newc->n_colonies + r->n_colonies + 1, sizeof(*taken));
+	uint32_t bcast = n->subnet | ~addr_mask(n);
 	uint32_t cand = n->subnet + 1;
-	size_t nt = 0, j = 0;
+	size_t nt, j = 0;
 
 	if (taken == NULL) {
 		snprintf(err, errlen, "network %s: out of memory", n->name);
 		return -1;
 	}
-	for (size_t i = 0; i < newc->n_colonies; i++)
-		if (addrs[i] != 0 && strcmp(newc->colonies[i].network, n->name) == 0)
-			taken[nt++] = addrs[i];
-	qsort(taken, nt, sizeof(*taken), addr_cmp);
+	nt = addr_taken(r, newc, n, addrs, taken);
 	for (size_t i = 0; i < newc->n_colonies; i++) {
 		const struct cfg_colony *nc = &newc->colonies[i];
 		if (nc->net_mode != CFG_NET_NAMED || addrs[i] != 0 || strcmp(nc->network, n->name) != 0)
@@ -148,7 +185,7 @@ addr_plan(struct root *r, const struct cfg *oldc, const struct cfg *newc, char *
 	if (addr_fixed(r, oldc, newc, addrs, err, errlen) != 0)
 		goto fail;
 	for (size_t k = 0; k < newc->n_networks; k++)
-		if (addr_fill(newc, &newc->networks[k], addrs, err, errlen) != 0)
+		if (addr_fill(r, newc, &newc->networks[k], addrs, err, errlen) != 0)
 			goto fail;
 	return addrs;
 fail:
