@@ -23,7 +23,9 @@ print("vc%012x" % (h & 0xffffffffffff))' "$NSPREFIX$1"
 addr_of() { ctl status "$1" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
 
 # http_colony NAME KEY=VALUE...: a colony whose service serves $T/www over HTTP on port 8000,
-# bound to the colony's own eth0 address as read inside its netns.
+# bound to the colony's own eth0 address as read inside its netns. It is python3's http.server
+# handler under a plain TCPServer: `python3 -m http.server` calls socket.getfqdn() on its address
+# at bind, a reverse DNS query that would leave the colony and wait out the resolver's timeouts.
 http_colony() {
 	local n=$1; shift
 	if [ ! -x "$T/serve.sh" ]; then
@@ -31,7 +33,10 @@ http_colony() {
 		cat >"$T/serve.sh" <<EOS
 #!/bin/sh
 addr=\$($(command -v ip) -4 -o addr show eth0 | $(command -v awk) '{ split(\$4, a, "/"); print a[1] }')
-exec $PY -m http.server --directory $T/www --bind "\$addr" 8000
+exec $PY -c 'import functools, http.server, socketserver, sys
+socketserver.TCPServer.allow_reuse_address = True  # as HTTPServer: rebind over TIME_WAIT after a restart
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+socketserver.TCPServer((sys.argv[1], 8000), h).serve_forever()' "\$addr" $T/www
 EOS
 		chmod +x "$T/serve.sh"
 	fi
