@@ -70,6 +70,10 @@ $(B)/stamp: tests/bench/stamp.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -o $@ $<
 
+# Times a colony's network set-up (run by hand as root: build/netsetup N BRIDGE 10.x.y).
+$(B)/netsetup: tests/bench/netsetup.c $(B)/libcolony.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcolony.a $(PKG_LIBS)
+
 # A test double for the root: drives one colonyd over the protocol (tests/integration).
 $(B)/drive_colonyd: tests/integration/drive_colonyd.c $(B)/libcolony.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcolony.a $(PKG_LIBS)

@@ -211,6 +211,29 @@ cfg_finish_addresses(struct cfg_ctx *ctx)
 	return ctx->failed ? -1 : 0;
 }
 
+/* Every colony on a network needs a host address other than the gateway: count them. */
+static int
+cfg_finish_capacity(struct cfg_ctx *ctx)
+{
+	struct cfg *cfg = ctx->cfg;
+
+	for (size_t k = 0; k < cfg->n_networks; k++) {
+		const struct cfg_network *n = &cfg->networks[k];
+		uint64_t room = (1ULL << (32 - n->prefix_len)) - 3, used = 0;
+		for (size_t i = 0; i < cfg->n_colonies; i++) {
+			const struct cfg_colony *c = &cfg->colonies[i];
+			if (c->net_mode != CFG_NET_NAMED || strcmp(c->network, n->name) != 0 ||
+			    ++used <= room)
+				continue;
+			cfg_error_at(ctx, c->origin.file, c->origin.line, "colony \"%s\" does not fit "
+			    "in network \"%s\": its %llu host addresses besides the gateway are taken",
+			    c->name, n->name, (unsigned long long)room);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 cfg_finish(struct cfg_ctx *ctx)
 {
@@ -224,5 +247,7 @@ cfg_finish(struct cfg_ctx *ctx)
 	for (size_t i = 0; i < cfg->n_colonies; i++)
 		if (cfg_finish_colony(ctx, &cfg->colonies[i]) < 0)
 			return -1;
-	return cfg_finish_addresses(ctx);
+	if (cfg_finish_addresses(ctx) < 0)
+		return -1;
+	return cfg_finish_capacity(ctx);
 }

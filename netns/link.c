@@ -196,3 +196,81 @@ nns_link_exists(const char *name)
 		return 1;
 	return nns_absent(rc) ? 0 : -1;
 }
+
+/* The IPv4 address object addr/prefix_len on ifindex, as the kernel reports it. */
+static struct rtnl_addr *
+nns_addr_obj(int ifindex, uint32_t addr, unsigned prefix_len)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	nns_auto_nladdr struct nl_addr *local = nns_ipv4(addr, prefix_len);
+
+	if (a == NULL || local == NULL || rtnl_addr_set_local(a, local) < 0) {
+		if (a != NULL)
+			rtnl_addr_put(a);
+		return NULL;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, AF_INET);
+	rtnl_addr_set_prefixlen(a, (int)prefix_len);
+	return a;
+}
+
+int
+nns_link_has_addr(const char *name, uint32_t addr, unsigned prefix_len)
+{
+	nns_auto_sock struct nl_sock *sk = NULL;
+	nns_auto_link struct rtnl_link *link = NULL;
+	nns_auto_rtaddr struct rtnl_addr *want = NULL;
+	struct nl_cache *cache = NULL;
+	int rc, found;
+
+	if (!nns_ifname_ok(name) || prefix_len > 32 || nns_sock_open(&sk, NULL, 0) < 0)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (rc < 0)
+		return nns_absent(rc) ? 0 : -1;
+	want = nns_addr_obj(rtnl_link_get_ifindex(link), addr, prefix_len);
+	if (want == NULL || rtnl_addr_alloc_cache(sk, &cache) < 0)
+		return -1;
+	found = 0;
+	for (struct nl_object *o = nl_cache_get_first(cache); o != NULL && !found;
+	    o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		found = rtnl_addr_get_ifindex(a) == rtnl_link_get_ifindex(link) &&
+		    rtnl_addr_get_prefixlen(a) == (int)prefix_len &&
+		    nl_addr_cmp(rtnl_addr_get_local(a), rtnl_addr_get_local(want)) == 0;
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+int
+nns_addr_del(const char *name, uint32_t addr, unsigned prefix_len, char *err, size_t errlen)
+{
+	nns_auto_sock struct nl_sock *sk = NULL;
+	nns_auto_link struct rtnl_link *link = NULL;
+	nns_auto_rtaddr struct rtnl_addr *a = NULL;
+	char text[INET_ADDRSTRLEN];
+	uint32_t be = htonl(addr);
+	int rc;
+
+	if (!nns_ifname_ok(name))
+		return nns_fail(err, errlen, "link %s: bad name", name != NULL ? name : "(null)");
+	if (nns_sock_open(&sk, err, errlen) < 0)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (rc < 0)
+		return nns_absent(rc) ? 0 : nns_fail(err, errlen, "link %s: get: %s", name,
+		    nl_geterror(rc));
+	a = nns_addr_obj(rtnl_link_get_ifindex(link), addr, prefix_len);
+	if (a == NULL)
+		return nns_fail(err, errlen, "link %s: out of memory", name);
+	rc = rtnl_addr_delete(sk, a, 0);
+	/* EADDRNOTAVAIL comes back as NLE_NOADDR: already gone is what we wanted. */
+	if (rc < 0 && rc != -NLE_NOADDR && !nns_absent(rc)) {
+		inet_ntop(AF_INET, &be, text, sizeof(text));
+		return nns_fail(err, errlen, "link %s: delete address %s/%u: %s", name, text,
+		    prefix_len, nl_geterror(rc));
+	}
+	return 0;
+}

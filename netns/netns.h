@@ -38,6 +38,10 @@ int nns_bridge_ensure(const char *name, uint32_t gateway, unsigned prefix_len, u
 int nns_link_delete(const char *name, char *err, size_t errlen);
 /* 1 if a link of that name exists in the caller's namespace, 0 if not, -1 on error. */
 int nns_link_exists(const char *name);
+/* 1 if link `name` carries addr/prefix_len (host byte order), 0 if not (or no such link), -1 on error. */
+int nns_link_has_addr(const char *name, uint32_t addr, unsigned prefix_len);
+/* Remove addr/prefix_len from link `name`; an absent link or address is not an error. */
+int nns_addr_del(const char *name, uint32_t addr, unsigned prefix_len, char *err, size_t errlen);
 
 /*
  * Create veth pair host_name <-> peer, enslave host_name to bridge and bring it

@@ -43,15 +43,15 @@ struct root_svc {
 	char status[PROTO_STATUS_MAX + 1];
 };
 
-/* A [network]: its bridge and the addresses taken in its subnet. */
+/* A [network] as the root set it up: matched to the configuration by bridge name. */
 struct root_net {
 	char name[CFG_NAME_MAX + 1];
 	char bridge[16];
 	uint32_t subnet, gateway;
 	unsigned prefix_len, mtu;
-	bool created;		/* we made the bridge: we delete it at shutdown */
-	uint8_t *used;		/* bitmap over the host part */
-	uint32_t size;		/* 2^(32 - prefix_len) */
+	bool created;		/* we made the bridge: we delete it when the network goes */
+	bool addr_added;	/* we put the gateway on a bridge we found: we take it off */
+	uint8_t fresh;		/* during net_apply: NET_MADE_NOW | NET_ADDED_NOW, for undo */
 	struct root_net *next;
 };
 
@@ -74,8 +74,7 @@ struct colony {
 	bool net_reset;			/* network changed: rebuild the netns at next spawn */
 	bool published;
 	bool killed;			/* cgroup.kill was written: recreate the subtree before a spawn */
-	struct root_net *net;		/* named network, or NULL */
-	uint32_t addr;			/* allocated address (host order), 0 = none */
+	uint32_t addr;			/* address on its named network (host order), 0 = none */
 	char veth[16];
 	uint8_t exit_kind;		/* colonyd's last exit */
 	int32_t exit_value;
@@ -213,12 +212,16 @@ void colony_cg_remove(struct root *r, struct colony *c);
 int root_find_colonyd(struct root *r);
 
 /* root_net.c */
-int net_setup_all(struct root *r, const struct cfg *cfg);
 struct root_net *net_find(struct root *r, const char *name);
+int net_apply(struct root *r, const struct cfg *newc);
 int net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen);
 void net_colony_down(struct root *r, struct colony *c);
-void net_release_addr(struct colony *c);
 void net_teardown(struct root *r);
+
+/* root_addr.c */
+uint32_t *addr_plan(struct root *r, const struct cfg *oldc, const struct cfg *newc, char *err,
+    size_t errlen);
+void addr_assign(struct root *r, const struct cfg *newc, const uint32_t *addrs);
 
 /* root_link.c */
 void link_attach(struct root *r, struct colony *c, int sock);

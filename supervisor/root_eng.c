@@ -107,7 +107,7 @@ root_act_removed(struct root *r, struct colony *c)
 		colony_reap(r, c);
 	link_close(r, c);
 	net_colony_down(r, c);
-	net_release_addr(c);
+	c->addr = 0;
 	colony_cg_remove(r, c);
 	root_timer_cancel(r, &c->timer);
 	cmd_colony_gone(r, c);

@@ -310,6 +310,7 @@ root_start(struct root *r)
 {
 	char err[CFG_ERR_MAX];
 	struct eng_policy pol;
+	uint32_t *addrs;
 
 	r->cfg = cfg_load(r->cfg_path, err, sizeof(err));
 	if (r->cfg == NULL) {
@@ -347,8 +348,14 @@ root_start(struct root *r)
 		root_log("cgroup %s: %s", r->cfg->sup.cgroup_name, strerror(errno));
 		return -1;
 	}
-	if (net_setup_all(r, r->cfg) != 0 || ctl_listen(r) != 0)
+	addrs = addr_plan(r, NULL, r->cfg, err, sizeof(err));
+	if (addrs == NULL)
+		root_log("network: %s", err);
+	if (addrs == NULL || net_apply(r, r->cfg) != 0 || ctl_listen(r) != 0) {
+		net_teardown(r);	/* bridges made for a root that never ran */
+		free(addrs);
 		return -1;
+	}
 	for (size_t i = 0; i < r->cfg->n_colonies; i++) {
 		struct colony *c = colony_new(r, &r->cfg->colonies[i]);
 		struct eng_child_spec spec;
@@ -358,9 +365,12 @@ root_start(struct root *r)
 		}
 		if (c == NULL || c->child == NULL) {
 			root_log("out of memory");
+			free(addrs);
 			return -1;
 		}
 	}
+	addr_assign(r, r->cfg, addrs);
+	free(addrs);
 	return 0;
 }
 

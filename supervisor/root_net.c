@@ -1,4 +1,4 @@
-/* root_net.c: the root's networks: bridges, deterministic address allocation, and each colony's netns. */
+/* root_net.c: the root's networks (bridges made, reused, released) and each colony's netns and veth. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +10,9 @@
 #include "netns/netns.h"
 #include "supervisor/root.h"
 
+#define NET_MADE_NOW 1u		/* this net_apply created the bridge */
+#define NET_ADDED_NOW 2u	/* this net_apply put the gateway on a bridge it found */
+
 struct root_net *
 net_find(struct root *r, const char *name)
 {
@@ -19,122 +22,136 @@ net_find(struct root *r, const char *name)
 	return NULL;
 }
 
+static struct root_net *
+net_by_bridge(struct root_net *list, const char *bridge)
+{
+	for (struct root_net *n = list; n != NULL; n = n->next)
+		if (strcmp(n->bridge, bridge) == 0)
+			return n;
+	return NULL;
+}
+
 static bool
-net_bit(const struct root_net *n, uint32_t host)
+net_same(const struct root_net *n, const struct cfg_network *cn)
 {
-	return host < n->size && (n->used[host / 8] & (1u << (host % 8)));
+	return n->subnet == cn->subnet && n->prefix_len == cn->prefix_len &&
+	    n->gateway == cn->gateway && n->mtu == cn->mtu;
 }
 
+/* Take the gateway off a bridge we only borrowed, or delete the bridge we made. */
 static void
-net_set_bit(struct root_net *n, uint32_t host, bool on)
-{
-	if (host >= n->size)
-		return;
-	if (on)
-		n->used[host / 8] |= (uint8_t)(1u << (host % 8));
-	else
-		n->used[host / 8] &= (uint8_t)~(1u << (host % 8));
-}
-
-/* Static addresses are reserved up front so that allocation never hands them out. */
-static void
-net_reserve_static(struct root *r, const struct cfg *cfg)
-{
-	for (size_t i = 0; i < cfg->n_colonies; i++) {
-		const struct cfg_colony *cc = &cfg->colonies[i];
-		struct in_addr a;
-		if (cc->net_mode != CFG_NET_NAMED || cc->address[0] == '\0')
-			continue;
-		struct root_net *n = net_find(r, cc->network);
-		if (n != NULL && inet_pton(AF_INET, cc->address, &a) == 1)
-			net_set_bit(n, (ntohl(a.s_addr) - n->subnet), true);
-	}
-}
-
-/* Make sure every [network]'s bridge exists (start-up and reload). */
-int
-net_setup_all(struct root *r, const struct cfg *cfg)
+net_release(const struct root_net *n, bool whole)
 {
 	char err[256];
 
-	for (size_t i = 0; i < cfg->n_networks; i++) {
-		const struct cfg_network *cn = &cfg->networks[i];
-		struct root_net *n = net_find(r, cn->name);
-		bool created = false;
-		if (n != NULL && strcmp(n->bridge, cn->bridge) == 0 && n->subnet == cn->subnet &&
-		    n->prefix_len == cn->prefix_len && n->gateway == cn->gateway)
-			continue;
-		if (cn->prefix_len < 8 || cn->prefix_len > 30) {
-			root_log("network %s: prefix /%u not supported", cn->name, cn->prefix_len);
-			return -1;
-		}
-		if (nns_bridge_ensure(cn->bridge, cn->gateway, cn->prefix_len, cn->mtu, &created,
-		    err, sizeof(err)) != 0) {
-			root_log("network %s: %s", cn->name, err);
-			return -1;
-		}
-		if (n == NULL) {
-			n = calloc(1, sizeof(*n));
-			if (n == NULL)
-				return -1;
-			n->next = r->nets;
-			r->nets = n;
-		}
-		free(n->used);
-		snprintf(n->name, sizeof(n->name), "%s", cn->name);
-		snprintf(n->bridge, sizeof(n->bridge), "%s", cn->bridge);
-		n->subnet = cn->subnet;
-		n->prefix_len = cn->prefix_len;
-		n->gateway = cn->gateway;
-		n->mtu = cn->mtu;
-		n->created = n->created || created;
-		n->size = 1u << (32 - cn->prefix_len);
-		n->used = calloc(n->size / 8 + 1, 1);
-		if (n->used == NULL)
-			return -1;
-		net_set_bit(n, 0, true);			/* network address */
-		net_set_bit(n, n->size - 1, true);		/* broadcast */
-		net_set_bit(n, n->gateway - n->subnet, true);
+	if (n->created && whole) {
+		if (nns_link_delete(n->bridge, err, sizeof(err)) != 0)
+			root_log("network %s: %s", n->name, err);
+	} else if (n->created || n->addr_added) {
+		if (nns_addr_del(n->bridge, n->gateway, n->prefix_len, err, sizeof(err)) != 0)
+			root_log("network %s: %s", n->name, err);
 	}
-	net_reserve_static(r, cfg);
+}
+
+/* Bring n's bridge to what the configuration says, remembering what this call made. */
+static int
+net_ensure(struct root_net *n)
+{
+	char err[256];
+	bool created = false;
+	int had = nns_link_has_addr(n->bridge, n->gateway, n->prefix_len);
+
+	if (nns_bridge_ensure(n->bridge, n->gateway, n->prefix_len, n->mtu, &created, err,
+	    sizeof(err)) != 0) {
+		root_log("network %s: %s", n->name, err);
+		return -1;
+	}
+	if (created) {
+		n->fresh = NET_MADE_NOW;
+		n->created = true;
+		n->addr_added = false;
+	} else if (had == 0) {
+		n->fresh = NET_ADDED_NOW;
+		n->addr_added = n->addr_added || !n->created;
+	}
 	return 0;
 }
 
-/* The static address, else the lowest free host address; kept across restarts. */
-static int
-net_pick_addr(struct colony *c, struct root_net *n, char *err, size_t errlen)
+static void
+net_free_list(struct root_net *list, bool undo)
 {
-	struct in_addr a;
+	char err[256];
 
-	if (c->addr != 0 && c->net == n)
-		return 0;
-	if (c->cfg->address[0] != '\0') {
-		if (inet_pton(AF_INET, c->cfg->address, &a) != 1) {
-			snprintf(err, errlen, "bad address %s", c->cfg->address);
-			return -1;
-		}
-		c->addr = ntohl(a.s_addr);
-		c->net = n;
-		return 0;
+	while (list != NULL) {
+		struct root_net *n = list;
+		list = n->next;
+		if (undo && (n->fresh & NET_MADE_NOW))
+			(void)nns_link_delete(n->bridge, err, sizeof(err));
+		else if (undo && (n->fresh & NET_ADDED_NOW))
+			(void)nns_addr_del(n->bridge, n->gateway, n->prefix_len, err, sizeof(err));
+		free(n);
 	}
-	for (uint32_t h = 1; h + 1 < n->size; h++)
-		if (!net_bit(n, h)) {
-			net_set_bit(n, h, true);
-			c->addr = n->subnet + h;
-			c->net = n;
-			return 0;
-		}
-	snprintf(err, errlen, "network %s: no free address", n->name);
-	return -1;
 }
 
-void
-net_release_addr(struct colony *c)
+static struct root_net *
+net_new(const struct cfg_network *cn, const struct root_net *old)
 {
-	if (c->net != NULL && c->addr != 0 && (c->cfg == NULL || c->cfg->address[0] == '\0'))
-		net_set_bit(c->net, c->addr - c->net->subnet, false);
-	c->addr = 0;
-	c->net = NULL;
+	struct root_net *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	snprintf(n->name, sizeof(n->name), "%s", cn->name);
+	snprintf(n->bridge, sizeof(n->bridge), "%s", cn->bridge);
+	n->subnet = cn->subnet;
+	n->prefix_len = cn->prefix_len;
+	n->gateway = cn->gateway;
+	n->mtu = cn->mtu;
+	if (old != NULL) {
+		n->created = old->created;
+		n->addr_added = old->addr_added;
+	}
+	return n;
+}
+
+/*
+ * Start-up and reload: every [network]'s bridge exists, is up and carries its
+ * gateway. All or nothing: on failure what this call made is undone and the
+ * old networks stay. On success bridges of networks that went (or moved to
+ * another bridge) are released: deleted if we created them, else only our
+ * gateway address is taken off.
+ */
+int
+net_apply(struct root *r, const struct cfg *newc)
+{
+	struct root_net *fresh = NULL;
+
+	for (size_t i = 0; i < newc->n_networks; i++) {
+		const struct cfg_network *cn = &newc->networks[i];
+		struct root_net *old = net_by_bridge(r->nets, cn->bridge);
+		struct root_net *n = net_new(cn, old);
+		if (n == NULL || ((old == NULL || !net_same(old, cn)) && net_ensure(n) != 0)) {
+			if (n == NULL)
+				root_log("network %s: out of memory", cn->name);
+			free(n);
+			net_free_list(fresh, true);
+			return -1;
+		}
+		n->next = fresh;
+		fresh = n;
+	}
+	while (r->nets != NULL) {
+		struct root_net *o = r->nets, *n = net_by_bridge(fresh, o->bridge);
+		r->nets = o->next;
+		if (n == NULL)
+			net_release(o, true);
+		else if (n->gateway != o->gateway || n->prefix_len != o->prefix_len)
+			net_release(o, false);
+		free(o);
+	}
+	for (struct root_net *n = fresh; n != NULL; n = n->next)
+		n->fresh = 0;
+	r->nets = fresh;
+	return 0;
 }
 
 static void
@@ -143,7 +160,11 @@ net_ns_name(struct root *r, struct colony *c, char *out, size_t outlen)
 	snprintf(out, outlen, "%s%s", r->cfg->sup.netns_prefix, c->name);
 }
 
-/* Create the colony's netns, publish it under /run/netns, and join its network. */
+/*
+ * Create the colony's netns, publish it under /run/netns, and join its network.
+ * The host end is "vc" and 12 hex digits of a hash of the netns name, so two
+ * roots with different netns_prefix never pick the same name.
+ */
 int
 net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen)
 {
@@ -152,29 +173,26 @@ net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen)
 
 	if (c->cfg->net_mode == CFG_NET_NAMED) {
 		n = net_find(r, c->cfg->network);
-		if (n == NULL) {
+		if (n == NULL || c->addr == 0) {
 			snprintf(err, errlen, "network %s is not set up", c->cfg->network);
 			return -1;
 		}
-		if (c->net != n)
-			net_release_addr(c);
-		if (net_pick_addr(c, n, err, errlen) != 0)
-			return -1;
 	}
 	if (nns_create(&c->netns_fd, err, errlen) != 0)
 		return -1;
 	net_ns_name(r, c, name, sizeof(name));
-	if (nns_publish(c->netns_fd, name, err, errlen) != 0)
-		goto fail;
-	c->published = true;
 	if (n != NULL) {
-		nns_veth_name(r->cfg->sup.netns_prefix, c->name, c->veth);
+		/* Before publishing: a failed attach leaves no /run/netns entry behind. */
+		nns_veth_name("vc", name, c->veth);
 		if (nns_veth_attach(c->netns_fd, c->veth, n->bridge, c->addr, n->prefix_len,
 		    n->gateway, n->mtu, err, errlen) != 0) {
 			c->veth[0] = '\0';
 			goto fail;
 		}
 	}
+	if (nns_publish(c->netns_fd, name, err, errlen) != 0)
+		goto fail;
+	c->published = true;
 	return 0;
 fail:
 	net_colony_down(r, c);
@@ -203,18 +221,14 @@ net_colony_down(struct root *r, struct colony *c)
 	}
 }
 
-/* Shutdown: bridges that we created go; others are never touched. */
+/* Shutdown: bridges that we created go, others only lose the gateway we gave them. */
 void
 net_teardown(struct root *r)
 {
-	char err[256];
-
 	while (r->nets != NULL) {
 		struct root_net *n = r->nets;
 		r->nets = n->next;
-		if (n->created && nns_link_delete(n->bridge, err, sizeof(err)) != 0)
-			root_log("network %s: %s", n->name, err);
-		free(n->used);
+		net_release(n, true);
 		free(n);
 	}
 }

@@ -130,6 +130,7 @@ reload_run(struct root *r, struct root_req *q)
 	struct cfg *newc = cfg_load(r->cfg_path, err, sizeof(err));
 	struct eng_policy pol;
 	struct colony *prev = NULL;
+	uint32_t *addrs;
 
 	if (newc == NULL) {
 		root_log("reload: %s", err);
@@ -138,9 +139,14 @@ reload_run(struct root *r, struct root_req *q)
 		return 1;
 	}
 	reload_keep_paths(&newc->sup, &r->cfg->sup);
-	if (net_setup_all(r, newc) != 0) {
+	addrs = addr_plan(r, r->cfg, newc, err, sizeof(err));
+	if (addrs == NULL || net_apply(r, newc) != 0) {
+		if (addrs == NULL)
+			root_log("reload: %s", err);
 		if (q != NULL)
-			util_str_printf(&q->err, "colony-supervisor: reload: network set-up failed\n");
+			util_str_printf(&q->err, "colony-supervisor: reload: %s\n",
+			    addrs == NULL ? err : "network set-up failed (see the log)");
+		free(addrs);
 		cfg_free(newc);
 		return 1;
 	}
@@ -157,6 +163,8 @@ reload_run(struct root *r, struct root_req *q)
 		if (c != NULL)
 			prev = c;
 	}
+	addr_assign(r, newc, addrs);
+	free(addrs);
 	cfg_free(r->cfg);
 	r->cfg = newc;
 	root_log("reloaded %s", r->cfg_path);

@@ -11,13 +11,14 @@ extern Suite *netns_suite(void) __attribute__((weak));
 extern Suite *confine_suite(void) __attribute__((weak));
 extern Suite *logs_suite(void) __attribute__((weak));
 extern Suite *notify_suite(void) __attribute__((weak));
+extern Suite *config_net_suite(void) __attribute__((weak));
 
 int
 main(void)
 {
 	Suite *(*suites[])(void) = {
 		config_suite, engine_suite, proto_suite, cgroup_suite,
-		netns_suite, confine_suite, logs_suite, notify_suite,
+		netns_suite, confine_suite, logs_suite, notify_suite, config_net_suite,
 	};
 	SRunner *sr = NULL;
 	int failed;

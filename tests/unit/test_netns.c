@@ -611,6 +611,25 @@ START_TEST(default_route_reaches_beyond_subnet)
 }
 END_TEST
 
+/* What the root uses to give back a gateway it put on a bridge it only borrowed. */
+START_TEST(addr_has_and_delete)
+{
+	ck_assert_int_eq(nns_link_has_addr(fx_br, IP(10, 231, 0, 1), 24), 0);	/* no link */
+	bridge_up();
+	ck_assert_int_eq(nns_link_has_addr(fx_br, IP(10, 231, 0, 1), 24), 1);
+	ck_assert_int_eq(nns_link_has_addr(fx_br, IP(10, 231, 0, 1), 16), 0);
+	ck_assert_int_eq(nns_link_has_addr(fx_br, IP(10, 231, 0, 2), 24), 0);
+	ck_assert_msg(nns_addr_del(fx_br, IP(10, 231, 0, 1), 24, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(nns_link_has_addr(fx_br, IP(10, 231, 0, 1), 24), 0);
+	ck_assert_int_eq(nns_link_exists(fx_br), 1);
+	/* Already gone, or no such link: both fine. */
+	ck_assert_msg(nns_addr_del(fx_br, IP(10, 231, 0, 1), 24, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(nns_addr_del("nnsnolink", IP(10, 231, 0, 1), 24, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(nns_addr_del("this-name-is-too-long", 1, 24, err, sizeof(err)), -1);
+}
+END_TEST
+
 Suite *
 netns_suite(void)
 {
@@ -638,6 +657,7 @@ netns_suite(void)
 	tcase_add_test(tc, veth_name_is_short_and_stable);
 	tcase_add_test(tc, two_namespaces_talk_over_bridge);
 	tcase_add_test(tc, default_route_reaches_beyond_subnet);
+	tcase_add_test(tc, addr_has_and_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
