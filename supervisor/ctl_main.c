@@ -1,6 +1,7 @@
 /* ctl_main.c: colonyctl, the operator's command-line client of colony-supervisor's control socket. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,11 +48,16 @@ ctl_connect(void)
 	}
 	strcpy(sa.sun_path, ctl_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "colonyctl: cannot connect to %s: %s\n", ctl_socket, strerror(errno));
-		exit(5);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	if (fd >= 0 && errno == EACCES) {
+		/* The socket's mode said no: the daemon may well be there, but not for us. */
+		fprintf(stderr, "colonyctl: permission denied: %s (root or members of control_group only)\n",
+		    ctl_socket);
+		exit(1);
 	}
-	return fd;
+	fprintf(stderr, "colonyctl: cannot connect to %s: %s\n", ctl_socket, strerror(errno));
+	exit(5);
 }
 
 static int
@@ -89,10 +95,8 @@ ctl_request(int argc, char **argv, struct util_str *capture)
 	if (n > CTL_REQ_MAX)
 		ctl_usage("arguments too long");
 	req.p[0] = (char)n; req.p[1] = (char)(n >> 8); req.p[2] = (char)(n >> 16); req.p[3] = (char)(n >> 24);
-	if (util_write_all(fd, req.p, req.len) != 0) {
-		fprintf(stderr, "colonyctl: %s: %s\n", ctl_socket, strerror(errno));
-		return 5;
-	}
+	/* A refused peer is answered and closed before it finishes writing: read the answer anyway. */
+	int werr = util_write_all(fd, req.p, req.len) != 0 ? errno : 0;
 	util_str_free(&req);
 	for (;;) {
 		if (ctl_read_all(fd, hdr, 5) != 0)
@@ -120,6 +124,10 @@ ctl_request(int argc, char **argv, struct util_str *capture)
 		free(buf);
 	}
 	close(fd);
+	if (werr != 0) {
+		fprintf(stderr, "colonyctl: %s: %s\n", ctl_socket, strerror(werr));
+		return 5;
+	}
 	fprintf(stderr, "colonyctl: connection to colony-supervisor lost\n");
 	return 1;
 }
@@ -335,6 +343,7 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		ctl_usage("missing COMMAND");
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an error to report, not a death */
 	if (strcmp(argv[i], "wait") == 0)
 		return ctl_wait(argc - i, argv + i);
 	if (strcmp(argv[i], "logs") == 0)

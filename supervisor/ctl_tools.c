@@ -226,6 +226,7 @@ exec_child(pid_t pid, const char *cgroup_dir, char **argv)
 	if (inner < 0)
 		_exit(1);
 	if (inner == 0) {
+		signal(SIGPIPE, SIG_DFL);	/* colonyctl ignores it; the command must not */
 		execvp(argv[0], argv);
 		fprintf(stderr, "colonyctl: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
