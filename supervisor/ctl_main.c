@@ -265,11 +265,28 @@ ctl_logs_cmd(int argc, char **argv)
 	return ctl_logs(path, lines, follow);
 }
 
+/* Every `cgroup=` line of the `_where --exec` reply (the v2 leaf, then its v1 mirrors). */
+static size_t
+ctl_cgroups(char *out, char **dirs, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = out, *e; p != NULL && *p != '\0' && n < max; p = e ? e + 1 : NULL) {
+		e = strchr(p, '\n');
+		if (e != NULL)
+			*e = '\0';
+		if (strncmp(p, "cgroup=", 7) == 0)
+			dirs[n++] = p + 7;
+	}
+	dirs[n] = NULL;
+	return n;
+}
+
 static int
 ctl_exec_cmd(int argc, char **argv)
 {
 	struct util_str out = { 0 };
-	char pid[32], cg[4096];
+	char pid[32], *dirs[5];
 
 	if (argc < 4 || strcmp(argv[2], "--") != 0 || strchr(argv[1], '/') != NULL)
 		ctl_usage("usage: exec COLONY -- CMD [ARGS]");
@@ -277,12 +294,14 @@ ctl_exec_cmd(int argc, char **argv)
 	if (code != 0)
 		return code;
 	if (out.p == NULL || ctl_value(out.p, "pid", pid, sizeof(pid)) == NULL ||
-	    ctl_value(out.p, "cgroup", cg, sizeof(cg)) == NULL) {
+	    ctl_cgroups(out.p, dirs, 4) == 0) {
 		fprintf(stderr, "colonyctl: %s: no colonyd\n", argv[1]);
+		util_str_free(&out);
 		return 1;
 	}
+	code = ctl_exec((pid_t)atoi(pid), dirs, argv + 3);
 	util_str_free(&out);
-	return ctl_exec((pid_t)atoi(pid), cg, argv + 3);
+	return code;
 }
 
 /* Usage errors are caught here, before anything reaches the daemon. */
