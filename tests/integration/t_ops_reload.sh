@@ -61,4 +61,17 @@ echo "$err" | grep -q "^$CONF:$line: " || die "not FILE:LINE ($CONF:$line): $err
 rc=0; ctl status e >/dev/null 2>&1 || rc=$?; assert_eq "$rc" 4 "e was not added"
 for n in a a/x a/y a/w b c d d/s; do assert_eq "$(pid_of $n)" "${pid[$n]}" "$n untouched by a bad reload"; done
 assert_eq "$(ctl status | cut -f1 | tr '\n' ' ')" "a a/x a/y a/w b b/s c c/s d d/s " "nothing removed"
+
+# A colony added back while its removal is still stopping is skipped, and added by the next reload.
+cp "$T/good.ini" "$CONF"
+printf '[colony slow]\nnetwork = host\n[service slow/s]\nshutdown = 2s\ncommand = sh -c "trap \\"\\" TERM; while :; do sleep 0.1; done"\n' >>"$CONF"
+ctl reload >/dev/null || die "reload adding slow"
+wait_for 10 all_running slow slow/s || die "slow did not start"
+cp "$T/good.ini" "$CONF"
+assert_eq "$(ctl reload)" "removed slow" "removing slow"
+printf '[colony slow]\nnetwork = host\n[service slow/s]\ncommand = %s/stamp\n' "$BUILD" >>"$CONF"
+out=$(ctl reload) || die "reload during the removal"
+echo "$out" | grep -q "^skipped slow: " || die "not skipped: $out"
+wait_for 15 eval '[ "$(ctl reload)" = "added slow" ]' || die "slow never added back"
+wait_for 10 all_running slow slow/s || die "slow not running again"
 stop_root || die "root exit status $?"
