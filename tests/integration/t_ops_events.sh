@@ -74,7 +74,7 @@ for want in [("e", "spawned"), ("e", "ready"), ("e/s", "spawned"), ("e/s", "read
              ("colony-supervisor", "reloaded")]:
     assert want in names, (want, sorted(set(names)))
 crash = [e for e in ev if e["name"] == "e/crash" and e["event"] == "exited"]
-assert crash[0]["exit"] == {"code": 3}, crash[0]
+assert {"code": 3} in [e["exit"] for e in crash], crash
 assert all("exit" not in e for e in ev if e["event"] in ("spawned", "ready")), "exit on a spawn"
 spawned = [e for e in ev if e["name"] == "e" and e["event"] == "spawned"]
 assert spawned[0]["pid"] != int(sys.argv[2]), spawned

@@ -12,8 +12,19 @@ s.connect(os.environ["NOTIFY_SOCKET"])
 s.send(b"STATUS=warmed up\nREADY=1\n")
 os.execv("/bin/sleep", ["sleep", "1000"])
 PY
+# The gate: ready once the test has subscribed to events, so the stream sees every later start.
+cat >"$T/gate.py" <<'PY'
+import os, socket, sys, time
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+s.send(b"READY=1")
+os.execv("/bin/sleep", ["sleep", "1000"])
+PY
 {
 	supervisor_section "strategy = rest_for_one"
+	printf '[colony gate]\nnetwork = host\n[service gate/g]\nready = notify\ncommand = python3 %s/gate.py %s/go\n' "$T" "$T"
 	printf '[colony r]\nstrategy = rest_for_one\n'
 	printf '[service r/redis]\nready = notify\nready_timeout = 20s\n'
 	printf 'command = redis-server --supervised systemd --port 0 --unixsocket %s/redis.sock --save "" --appendonly no --daemonize no\n' "$T"
@@ -26,7 +37,10 @@ PY
 start_root
 ctl events --json >"$T/events" &
 EV=$!
-wait_for 20 test -s "$T/events" || true
+wait_for 10 state_is gate/g starting || die "gate did not start"
+sleep 0.5	# let the subscriber connect
+state_is r stopped || die "r started before the gate was ready"
+touch "$T/go"
 wait_for 30 all_running r r/redis r/late r/after second second/s || die "did not start: $(ctl status)"
 
 # redis is ready only once it listens: it sends READY=1 after opening its socket.
@@ -57,6 +71,7 @@ for i, e in enumerate(ev):
 def before(a, b):
     assert a in pos and b in pos, (a, b, [(e["name"], e["event"]) for e in ev])
     assert pos[a][0] < pos[b][0] and pos[a][1] <= pos[b][1], (a, pos[a], b, pos[b])
+before(("gate", "ready"), ("r", "spawned"))
 before(("r/redis", "spawned"), ("r/redis", "ready"))
 before(("r/redis", "ready"), ("r/late", "spawned"))
 before(("r/late", "ready"), ("r/after", "spawned"))
