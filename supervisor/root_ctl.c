@@ -86,6 +86,7 @@ ctl_allowed(struct root *r, int fd, struct ucred *peer)
 	char path[64], buf[4096];
 	const char *p;
 
+	*peer = uc;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return false;
 	*peer = uc;
@@ -230,9 +231,12 @@ ctl_refuse(struct root *r, struct root_client *cl, const struct ucred *peer)
 	char msg[256];
 	int n;
 
-	n = snprintf(msg, sizeof(msg), "colony-supervisor: permission denied: uid %d is neither root nor %s%s\n",
-	    (int)peer->uid, g && *g ? "a member of control_group " : "allowed (no control_group is set)",
-	    g && *g ? g : "");
+	if (g != NULL && *g != '\0')
+		n = snprintf(msg, sizeof(msg), "colony-supervisor: permission denied: uid %d is neither "
+		    "root nor a member of control_group %s\n", (int)peer->uid, g);
+	else
+		n = snprintf(msg, sizeof(msg), "colony-supervisor: permission denied: uid %d is not root "
+		    "(no control_group is set)\n", (int)peer->uid);
 	ctl_frame(r, cl, 2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	ctl_finish(r, cl, 1);
 }
