@@ -293,13 +293,14 @@ ctl_exec_cmd(int argc, char **argv)
 	int code = ctl_where(argv[1], true, &out);
 	if (code != 0)
 		return code;
-	if (out.p == NULL || ctl_value(out.p, "pid", pid, sizeof(pid)) == NULL ||
-	    ctl_cgroups(out.p, dirs, 4) == 0) {
+	char *end = NULL;
+	long host_pid = out.p && ctl_value(out.p, "pid", pid, sizeof(pid)) ? strtol(pid, &end, 10) : 0;
+	if (host_pid <= 0 || *end != '\0' || ctl_cgroups(out.p, dirs, 4) == 0) {
 		fprintf(stderr, "colonyctl: %s: no colonyd\n", argv[1]);
 		util_str_free(&out);
 		return 1;
 	}
-	code = ctl_exec((pid_t)atoi(pid), dirs, argv + 3);
+	code = ctl_exec((pid_t)host_pid, dirs, argv + 3);
 	util_str_free(&out);
 	return code;
 }
