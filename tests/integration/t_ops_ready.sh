@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_ops_ready.sh: readiness by sd_notify (a real redis-server --supervised systemd), a missed ready_timeout, and rest_for_one starting each sibling only once the previous is ready, at both levels.
+# t_ops_ready.sh: readiness by sd_notify (a real redis-server --supervised systemd, STATUS= text) and by fd:N, a missed ready_timeout, and rest_for_one starting each sibling only once the previous is ready, at both levels.
 source "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null || die "redis-server is missing (make deps installs it)"
@@ -32,6 +32,7 @@ PY
 	printf '[service r/after]\ncommand = %s/stamp\n' "$BUILD"
 	colony_ini second "network = host"
 	colony_ini mute "network = host"
+	printf '[service mute/fd]\nready = fd:3\ncommand = sh -c "sleep 0.5; echo >&3; exec sleep 1000"\n'
 	printf '[service mute/never]\nready = notify\nready_timeout = 1s\nrestart = temporary\ncommand = sleep 1000\n'
 } >"$CONF"
 start_root
@@ -59,6 +60,7 @@ assert_eq "$(field mute/never 6)" ready_timeout "last exit of a missed ready_tim
 out=$(ctl status mute/never --json) || true
 echo "$out" | grep -q "\"last_exit\":{\"reason\":\"ready_timeout\"}" || die "json last_exit: $out"
 
+wait_for 10 state_is mute/fd running || die "fd:3 service not ready: $(ctl status mute)"
 kill "$EV"; wait "$EV" 2>/dev/null || true
 # The order of the stream: each rest_for_one sibling is spawned only after the previous is ready,
 # in the colony (r/redis -> r/late -> r/after) and at the root (colony r -> colony second).
@@ -77,6 +79,9 @@ before(("r/redis", "ready"), ("r/late", "spawned"))
 before(("r/late", "ready"), ("r/after", "spawned"))
 before(("r/after", "ready"), ("r", "ready"))
 before(("r", "ready"), ("second", "spawned"))
+# fd:3: ready at the newline, half a second after the spawn.
+before(("mute/fd", "spawned"), ("mute/fd", "ready"))
+assert pos[("mute/fd", "ready")][1] - pos[("mute/fd", "spawned")][1] >= 400, pos
 # r/late notifies one second after its spawn: r/after waited for it.
 assert pos[("r/after", "spawned")][1] - pos[("r/late", "spawned")][1] >= 900, pos
 PY
