@@ -46,6 +46,7 @@ wait_for 30 all_running r r/redis r/late r/after second second/s || die "did not
 
 # redis is ready only once it listens: it sends READY=1 after opening its socket.
 test -S "$T/redis.sock" || die "ready before redis opened its socket"
+assert_eq "$(redis-cli -s "$T/redis.sock" ping)" PONG "redis answers once ready"
 ctl status r/redis --json | python3 -c '
 import json, sys
 e = json.load(sys.stdin)[0]
