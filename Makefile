@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 PKGS    := libnl-route-3.0 libnl-3.0 libcap libseccomp inih
 DEB_PKGS := libcap-dev libnl-3-dev libnl-route-3-dev libseccomp-dev libinih-dev check pkg-config \
-	iproute2 procps redis-server curl python3
+	iproute2 procps redis-server curl python3 python3-prometheus-client
 B       := build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -436,6 +436,32 @@ cg_oom_kills(const struct cg_root *r, const char *rel)
 	return keyed_value(buf, "oom_kill");
 }
 
+/*
+ * Hybrid host: services live in v2 sub-cgroups only (a v1 move costs ~10 ms a
+ * spawn), so their v1 memory cgroup is empty; count the resident set of the
+ * processes of the v2 cgroup instead.
+ */
+static uint64_t
+rss_of_procs(const char *v2, const char *rel)
+{
+	char path[4096], buf[8192], st[4096];
+	uint64_t total = 0;
+
+	if (path_of(path, sizeof(path), v2, rel, "cgroup.procs") < 0 ||
+	    util_read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (char *p = buf, *end; *p != '\0'; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		const char *v = util_read_file(path, st, sizeof(st)) > 0 ? strstr(st, "\nVmRSS:") : NULL;
+		if (v != NULL)
+			total += strtoull(v + 7, NULL, 10) * 1024;	/* "VmRSS:\t  1234 kB" */
+	}
+	return total;
+}
+
 int
 cg_read_stats(const struct cg_root *r, const char *rel, struct cg_stats *s)
 {
@@ -450,6 +476,8 @@ cg_read_stats(const struct cg_root *r, const char *rel, struct cg_stats *s)
 	} else {
 		if (r->memory[0])
 			s->memory_bytes = read_u64(r->memory, rel, "memory.usage_in_bytes");
+		if (s->memory_bytes == 0)
+			s->memory_bytes = rss_of_procs(r->v2, rel);
 		/* cpuacct is mounted with cpu on most hosts; cpu.stat (v2 file) exists on the v2 side too */
 		if (path_of(path, sizeof(path), r->v2, rel, "cpu.stat") == 0 &&
 		    util_read_file(path, buf, sizeof(buf)) >= 0)

@@ -1,6 +1,7 @@
 /* ctl_main.c: colonyctl, the operator's command-line client of colony-supervisor's control socket. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,11 +48,16 @@ ctl_connect(void)
 	}
 	strcpy(sa.sun_path, ctl_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "colonyctl: cannot connect to %s: %s\n", ctl_socket, strerror(errno));
-		exit(5);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	if (fd >= 0 && errno == EACCES) {
+		/* The socket's mode said no: the daemon may well be there, but not for us. */
+		fprintf(stderr, "colonyctl: permission denied: %s (root or members of control_group only)\n",
+		    ctl_socket);
+		exit(1);
 	}
-	return fd;
+	fprintf(stderr, "colonyctl: cannot connect to %s: %s\n", ctl_socket, strerror(errno));
+	exit(5);
 }
 
 static int
@@ -89,10 +95,8 @@ ctl_request(int argc, char **argv, struct util_str *capture)
 	if (n > CTL_REQ_MAX)
 		ctl_usage("arguments too long");
 	req.p[0] = (char)n; req.p[1] = (char)(n >> 8); req.p[2] = (char)(n >> 16); req.p[3] = (char)(n >> 24);
-	if (util_write_all(fd, req.p, req.len) != 0) {
-		fprintf(stderr, "colonyctl: %s: %s\n", ctl_socket, strerror(errno));
-		return 5;
-	}
+	/* A refused peer is answered and closed before it finishes writing: read the answer anyway. */
+	int werr = util_write_all(fd, req.p, req.len) != 0 ? errno : 0;
 	util_str_free(&req);
 	for (;;) {
 		if (ctl_read_all(fd, hdr, 5) != 0)
@@ -120,6 +124,10 @@ ctl_request(int argc, char **argv, struct util_str *capture)
 		free(buf);
 	}
 	close(fd);
+	if (werr != 0) {
+		fprintf(stderr, "colonyctl: %s: %s\n", ctl_socket, strerror(werr));
+		return 5;
+	}
 	fprintf(stderr, "colonyctl: connection to colony-supervisor lost\n");
 	return 1;
 }
@@ -257,24 +265,44 @@ ctl_logs_cmd(int argc, char **argv)
 	return ctl_logs(path, lines, follow);
 }
 
+/* Every `cgroup=` line of the `_where --exec` reply (the v2 leaf, then its v1 mirrors). */
+static size_t
+ctl_cgroups(char *out, char **dirs, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = out, *e; p != NULL && *p != '\0' && n < max; p = e ? e + 1 : NULL) {
+		e = strchr(p, '\n');
+		if (e != NULL)
+			*e = '\0';
+		if (strncmp(p, "cgroup=", 7) == 0)
+			dirs[n++] = p + 7;
+	}
+	dirs[n] = NULL;
+	return n;
+}
+
 static int
 ctl_exec_cmd(int argc, char **argv)
 {
 	struct util_str out = { 0 };
-	char pid[32], cg[4096];
+	char pid[32], *dirs[5];
 
 	if (argc < 4 || strcmp(argv[2], "--") != 0 || strchr(argv[1], '/') != NULL)
 		ctl_usage("usage: exec COLONY -- CMD [ARGS]");
 	int code = ctl_where(argv[1], true, &out);
 	if (code != 0)
 		return code;
-	if (out.p == NULL || ctl_value(out.p, "pid", pid, sizeof(pid)) == NULL ||
-	    ctl_value(out.p, "cgroup", cg, sizeof(cg)) == NULL) {
+	char *end = NULL;
+	long host_pid = out.p && ctl_value(out.p, "pid", pid, sizeof(pid)) ? strtol(pid, &end, 10) : 0;
+	if (host_pid <= 0 || *end != '\0' || ctl_cgroups(out.p, dirs, 4) == 0) {
 		fprintf(stderr, "colonyctl: %s: no colonyd\n", argv[1]);
+		util_str_free(&out);
 		return 1;
 	}
+	code = ctl_exec((pid_t)host_pid, dirs, argv + 3);
 	util_str_free(&out);
-	return ctl_exec((pid_t)atoi(pid), cg, argv + 3);
+	return code;
 }
 
 /* Usage errors are caught here, before anything reaches the daemon. */
@@ -335,6 +363,7 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		ctl_usage("missing COMMAND");
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an error to report, not a death */
 	if (strcmp(argv[i], "wait") == 0)
 		return ctl_wait(argc - i, argv + i);
 	if (strcmp(argv[i], "logs") == 0)

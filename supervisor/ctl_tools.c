@@ -199,7 +199,7 @@ ctl_logs(const char *path, long lines, bool follow_mode)
 }
 
 static void
-exec_child(pid_t pid, const char *cgroup_dir, char **argv)
+exec_child(pid_t pid, char *const *cgroup_dirs, char **argv)
 {
 	char procs[PATH_MAX], num[32];
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -210,11 +210,13 @@ exec_child(pid_t pid, const char *cgroup_dir, char **argv)
 		fprintf(stderr, "colonyctl: pidfd_open(%d): %s\n", (int)pid, strerror(errno));
 		_exit(1);
 	}
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup_dir);
 	snprintf(num, sizeof(num), "%d", (int)getpid());
-	if (util_write_file(procs, num) < 0) {
-		fprintf(stderr, "colonyctl: join %s: %s\n", cgroup_dir, strerror(errno));
-		_exit(1);
+	for (size_t i = 0; cgroup_dirs[i] != NULL; i++) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup_dirs[i]);
+		if (util_write_file(procs, num) < 0) {
+			fprintf(stderr, "colonyctl: join %s: %s\n", cgroup_dirs[i], strerror(errno));
+			_exit(1);
+		}
 	}
 	/* Namespaces the colony shares with us are joined as a no-op. */
 	if (setns(pidfd, CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID) < 0) {
@@ -226,6 +228,7 @@ exec_child(pid_t pid, const char *cgroup_dir, char **argv)
 	if (inner < 0)
 		_exit(1);
 	if (inner == 0) {
+		signal(SIGPIPE, SIG_DFL);	/* colonyctl ignores it; the command must not */
 		execvp(argv[0], argv);
 		fprintf(stderr, "colonyctl: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -236,7 +239,7 @@ exec_child(pid_t pid, const char *cgroup_dir, char **argv)
 }
 
 int
-ctl_exec(pid_t pid, const char *cgroup_dir, char **argv)
+ctl_exec(pid_t pid, char *const *cgroup_dirs, char **argv)
 {
 	pid_t child;
 	int status;
@@ -248,7 +251,7 @@ ctl_exec(pid_t pid, const char *cgroup_dir, char **argv)
 		return 1;
 	}
 	if (child == 0)
-		exec_child(pid, cgroup_dir, argv);
+		exec_child(pid, cgroup_dirs, argv);
 	/* Let the command get the terminal's Ctrl-C; we only wait for it. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -256,6 +259,10 @@ ctl_exec(pid_t pid, const char *cgroup_dir, char **argv)
 		if (errno != EINTR)
 			return 1;
 	}
+	/* Best effort: EBUSY while another exec (or something CMD left behind) is inside;
+	   the root removes the colony's whole tree when the colony stops anyway. */
+	for (size_t i = 0; cgroup_dirs[i] != NULL; i++)
+		rmdir(cgroup_dirs[i]);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

@@ -15,9 +15,11 @@ int ctl_logs(const char *path, long lines, bool follow);
 
 /*
  * Run argv inside the namespaces of process `pid` (colonyd) and in the cgroup
- * directory `cgroup_dir` (absolute v2 path of a leaf), and return its exit
- * status the way a shell does (128 + signal when killed). 1 on a set-up error.
+ * directories `cgroup_dirs` (NULL-terminated absolute paths of one leaf: the
+ * v2 one, then its v1 mirrors on a hybrid host), and return its exit status
+ * the way a shell does (128 + signal when killed). 1 on a set-up error.
+ * The leaves are removed afterwards when nothing else is left in them.
  */
-int ctl_exec(pid_t pid, const char *cgroup_dir, char **argv);
+int ctl_exec(pid_t pid, char *const *cgroup_dirs, char **argv);
 
 #endif

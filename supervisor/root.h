@@ -122,6 +122,7 @@ struct root_client {
 	bool finished;			/* the exit frame is queued */
 	bool shutdown_wait;		/* `shutdown`: answered when the root exits */
 	bool events, events_json;
+	struct root_timer idle;		/* the request must be complete by then (CTL_IDLE_MS) */
 	struct root_req *req;
 	struct root_client *prev, *next;
 };

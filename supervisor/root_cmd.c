@@ -374,6 +374,11 @@ cmd_where(struct root *r, struct root_client *cl, int argc, char **argv)
 		if (cg_create(&r->cg, rel) != 0)
 			return util_str_free(&s), cmd_fail(r, cl, 1, "cgroup %s: %s", rel, strerror(errno));
 		util_str_printf(&s, "pid=%d\ncgroup=%s/%s\n", (int)c->pid, r->cg.v2, rel);
+		/* Hybrid host: the v1 mirrors carry the colony's limits; join them too. */
+		const char *v1[] = { r->cg.memory, r->cg.pids, r->cg.cpu };
+		for (size_t i = 0; r->cg.mode == CG_HYBRID && i < 3; i++)
+			if (v1[i][0] != '\0')
+				util_str_printf(&s, "cgroup=%s/%s\n", v1[i], rel);
 	}
 	if (s.len)
 		ctl_frame(r, cl, 1, s.p, s.len);

@@ -20,8 +20,10 @@
 #define CTL_OUT_MAX (256u * 1024 * 1024)	/* a status of 10,000 colonies fits */
 #define CTL_EVENTS_MAX (1024u * 1024)		/* a subscriber further behind is dropped */
 #define CTL_CLIENTS_MAX 8192
+#define CTL_IDLE_MS 5000			/* from accept until the whole request is in */
 
 static struct root_client *ctl_dead;
+static void ctl_error(struct root *r, struct root_client *cl, const char *msg);
 static size_t ctl_subscribers;
 
 static int
@@ -77,15 +79,17 @@ ctl_listen(struct root *r)
 
 /* Root, or a member of control_group (primary or supplementary, from /proc). */
 static bool
-ctl_allowed(struct root *r, int fd)
+ctl_allowed(struct root *r, int fd, struct ucred *peer)
 {
-	struct ucred uc;
+	struct ucred uc = { 0, (uid_t)-1, (gid_t)-1 };
 	socklen_t len = sizeof(uc);
 	char path[64], buf[4096];
 	const char *p;
 
+	*peer = uc;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return false;
+	*peer = uc;
 	if (uc.uid == 0)
 		return true;
 	if (r->cfg->sup.control_group == NULL || r->cfg->sup.control_group[0] == '\0')
@@ -118,6 +122,7 @@ ctl_kill(struct root *r, struct root_client *cl)
 	root_watch_del(r, cl->fd);
 	close(cl->fd);
 	cl->fd = -1;
+	root_timer_cancel(r, &cl->idle);
 	if (cl->events)
 		ctl_subscribers--;
 	if (cl->req != NULL)
@@ -209,9 +214,38 @@ ctl_finish(struct root *r, struct root_client *cl, int code)
 	ctl_frame(r, cl, 3, v, 4);
 }
 
+/* A client that has not sent its whole request in time holds an fd for nothing. */
+static void
+ctl_idle(struct root *r, struct root_timer *t)
+{
+	struct root_client *cl = t->ptr;
+
+	if (cl->fd >= 0 && !cl->done)
+		ctl_error(r, cl, "request timed out");
+}
+
+static void
+ctl_refuse(struct root *r, struct root_client *cl, const struct ucred *peer)
+{
+	const char *g = r->cfg->sup.control_group;
+	char msg[256];
+	int n;
+
+	if (g != NULL && *g != '\0')
+		n = snprintf(msg, sizeof(msg), "colony-supervisor: permission denied: uid %d is neither "
+		    "root nor a member of control_group %s\n", (int)peer->uid, g);
+	else
+		n = snprintf(msg, sizeof(msg), "colony-supervisor: permission denied: uid %d is not root "
+		    "(no control_group is set)\n", (int)peer->uid);
+	ctl_frame(r, cl, 2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	ctl_finish(r, cl, 1);
+}
+
 void
 ctl_accept(struct root *r)
 {
+	struct ucred peer;
+
 	for (;;) {
 		int fd = accept4(r->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -226,6 +260,7 @@ ctl_accept(struct root *r)
 		}
 		cl->fd = fd;
 		cl->w = (struct root_watch){ RW_CLIENT, cl };
+		cl->idle = (struct root_timer){ 0, SIZE_MAX, ctl_idle, cl };
 		cl->next = r->clients;
 		if (r->clients)
 			r->clients->prev = cl;
@@ -235,11 +270,10 @@ ctl_accept(struct root *r)
 			ctl_kill(r, cl);
 			continue;
 		}
-		if (!ctl_allowed(r, fd)) {
-			static const char msg[] = "colony-supervisor: permission denied\n";
-			ctl_frame(r, cl, 2, msg, sizeof(msg) - 1);
-			ctl_finish(r, cl, 1);
-		}
+		if (!ctl_allowed(r, fd, &peer))
+			ctl_refuse(r, cl, &peer);
+		if (cl->fd >= 0 && !cl->done)
+			root_timer_set(r, &cl->idle, util_mono_ms() + CTL_IDLE_MS);
 	}
 }
 
@@ -273,6 +307,7 @@ ctl_request(struct root *r, struct root_client *cl, const char *p, size_t len)
 	}
 	argv[argc] = NULL;
 	cl->done = true;	/* one request per connection; input after it is ignored */
+	root_timer_cancel(r, &cl->idle);
 	cmd_run(r, cl, argc, argv);
 }
 

@@ -137,8 +137,12 @@ link_service(struct root *r, struct colony *c, const struct proto_service *m, in
 	else
 		s->pid = m->pid;
 	if (m->event != PROTO_EV_NONE && m->event < PROTO_EV_MAX_) {
+		/* The snapshot's last exit belongs to the events about that exit, not to a spawn. */
+		bool about_exit = m->event == PROTO_EV_EXITED || m->event == PROTO_EV_RESTARTING ||
+		    m->event == PROTO_EV_BACKOFF || m->event == PROTO_EV_FAILED;
 		snprintf(full, sizeof(full), "%s/%s", c->name, s->name);
-		ctl_event(r, full, proto_event_name(m->event), s->pid, s->exit_kind, s->exit_value);
+		ctl_event(r, full, proto_event_name(m->event), s->pid,
+		    about_exit ? s->exit_kind : PROTO_EXIT_NONE, s->exit_value);
 	}
 }
 

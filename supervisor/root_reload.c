@@ -156,8 +156,14 @@ reload_run(struct root *r, struct root_req *q)
 	for (size_t i = 0; i < newc->n_colonies; i++) {
 		const struct cfg_colony *nc = &newc->colonies[i];
 		struct colony *c = colony_find(r, nc->name);
-		if (c == NULL || c->cfg == NULL)
-			c = c == NULL ? reload_added(r, nc, prev, out) : c;
+		if (c != NULL && c->cfg == NULL) {
+			/* Its namesake still holds the cgroup and netns names while it stops. */
+			util_str_printf(out, "skipped %s: a removal of it is still stopping; reload again\n",
+			    nc->name);
+			continue;
+		}
+		if (c == NULL)
+			c = reload_added(r, nc, prev, out);
 		else
 			reload_changed(r, newc, c, nc, q, out);
 		if (c != NULL)
