@@ -151,35 +151,62 @@ confine_prepare_groups(struct confine *c, const struct cfg_service *svc,
 	}
 }
 
-static int
-confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
-    char *why, size_t whylen)
+/* Capabilities colonyd gave up at colony set-up (confine_note_dropped): asking for one is an error. */
+static uint64_t confine_dropped;
+
+void
+confine_note_dropped(uint64_t caps)
 {
-	uint64_t all = c->cap_count >= 64 ? UINT64_MAX : (UINT64_C(1) << c->cap_count) - 1;
-	uint64_t held;
+	confine_dropped |= caps;
+}
+
+uint64_t
+confine_caps_wanted(const struct cfg_service *svc)
+{
+	unsigned count = (unsigned)cap_max_bits();
+	uint64_t caps = 0;
 
 	switch (svc->caps_mode) {
 	case CFG_CAPS_DEFAULT:	/* none for a non-root user */
 		if (svc->uid != 0)
 			break;
 		for (size_t i = 0; i < sizeof(confine_default_caps) / sizeof(int); i++)
-			c->caps |= confine_cap_bit(confine_default_caps[i]);
+			caps |= confine_cap_bit(confine_default_caps[i]);
 		break;
 	case CFG_CAPS_NONE:
 		break;
 	case CFG_CAPS_ALL:
-		c->caps = all;
+		caps = count >= 64 ? UINT64_MAX : (UINT64_C(1) << count) - 1;
 		break;
 	case CFG_CAPS_LIST:
+		for (size_t i = 0; i < svc->n_caps && i < CFG_MAX_CAPS; i++)
+			caps |= confine_cap_bit(svc->caps[i]);
+		break;
+	}
+	return caps;
+}
+
+static int
+confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
+    char *why, size_t whylen)
+{
+	uint64_t held;
+
+	c->caps = confine_caps_wanted(svc);
+	if (svc->caps_mode == CFG_CAPS_LIST) {
 		c->caps_exact = true;
 		for (size_t i = 0; i < svc->n_caps && i < CFG_MAX_CAPS; i++) {
 			if (svc->caps[i] < 0 || (unsigned)svc->caps[i] >= c->cap_count) {
 				snprintf(why, whylen, "capability %d is not known to this kernel", svc->caps[i]);
 				return -1;
 			}
-			c->caps |= confine_cap_bit(svc->caps[i]);
 		}
-		break;
+	}
+	/* A service added by a reload cannot get back what colonyd gave up. */
+	if ((c->caps & confine_dropped) != 0) {
+		snprintf(why, whylen, "capabilities: %s was dropped by colonyd when the colony was set up; "
+		    "restart the colony to grant it", confine_cap_name(__builtin_ctzll(c->caps & confine_dropped)));
+		return -1;
 	}
 	if (confine_held_caps(c->cap_count, &held) < 0) {
 		snprintf(why, whylen, "capget: %s", strerror(errno));
