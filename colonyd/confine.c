@@ -68,13 +68,6 @@ confine_cap_name(int cap)
 	return "a capability newer than colonyd";
 }
 
-/* The usual container set (Docker, Podman, crun) for a root service. */
-static const int confine_default_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,
-	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_NET_RAW,
-	CAP_SYS_CHROOT, CAP_MKNOD, CAP_AUDIT_WRITE, CAP_SETFCAP,
-};
-
 /*
  * Denied with EPERM by `seccomp = default`. Beyond SPEC section 4's list:
  * the new mount API (fsopen ... mount_setattr), which would otherwise get
@@ -164,26 +157,8 @@ uint64_t
 confine_caps_wanted(const struct cfg_service *svc)
 {
 	unsigned count = (unsigned)cap_max_bits();
-	uint64_t caps = 0;
 
-	switch (svc->caps_mode) {
-	case CFG_CAPS_DEFAULT:	/* none for a non-root user */
-		if (svc->uid != 0)
-			break;
-		for (size_t i = 0; i < sizeof(confine_default_caps) / sizeof(int); i++)
-			caps |= confine_cap_bit(confine_default_caps[i]);
-		break;
-	case CFG_CAPS_NONE:
-		break;
-	case CFG_CAPS_ALL:
-		caps = count >= 64 ? UINT64_MAX : (UINT64_C(1) << count) - 1;
-		break;
-	case CFG_CAPS_LIST:
-		for (size_t i = 0; i < svc->n_caps && i < CFG_MAX_CAPS; i++)
-			caps |= confine_cap_bit(svc->caps[i]);
-		break;
-	}
-	return caps;
+	return cfg_service_caps(svc) & (count >= 64 ? UINT64_MAX : (UINT64_C(1) << count) - 1);
 }
 
 static int

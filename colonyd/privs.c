@@ -31,15 +31,7 @@ static const uint64_t privs_own =
 uint64_t
 cd_privs_needed(const struct cfg_colony *c)
 {
-	uint64_t keep = privs_own;
-
-	for (size_t i = 0; i < c->n_services; i++) {
-		keep |= confine_caps_wanted(&c->services[i]);
-		/* raising RLIMIT_NOFILE above colonyd's hard limit */
-		if (c->services[i].limit_nofile != 0)
-			keep |= PRIVS_BIT(CAP_SYS_RESOURCE);
-	}
-	return keep;
+	return privs_own | cfg_colony_caps(c);
 }
 
 static int
