@@ -154,7 +154,6 @@ void cd_exit_now(struct cd *cd, int code);
 int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
 
 /* privs.c: colonyd's own capabilities after set-up */
-uint64_t cd_privs_needed(const struct cfg_colony *c);
 int cd_drop_privileges(struct cd *cd, const struct cfg_colony *c);
 
 /* loop.c */

@@ -153,7 +153,8 @@ confine_note_dropped(uint64_t caps)
 	confine_dropped |= caps;
 }
 
-uint64_t
+/* What the service asks for, limited to the capabilities this kernel knows. */
+static uint64_t
 confine_caps_wanted(const struct cfg_service *svc)
 {
 	unsigned count = (unsigned)cap_max_bits();

@@ -23,8 +23,6 @@ struct confine *confine_prepare(const char *colony, const struct cfg_service *sv
     char *err, size_t errlen);
 void confine_free(struct confine *c);
 
-/* The capabilities a service asks for (bit N = capability N), before limiting them to colonyd's. */
-uint64_t confine_caps_wanted(const struct cfg_service *svc);
 /* Record capabilities colonyd dropped for good: confine_prepare then refuses a service that wants one. */
 void confine_note_dropped(uint64_t caps);
 

@@ -28,8 +28,8 @@ static const uint64_t privs_own =
     PRIVS_BIT(CAP_KILL) | PRIVS_BIT(CAP_DAC_OVERRIDE);
 
 /* colonyd's own needs, plus every capability a service of the colony may be given. */
-uint64_t
-cd_privs_needed(const struct cfg_colony *c)
+static uint64_t
+privs_needed(const struct cfg_colony *c)
 {
 	return privs_own | cfg_colony_caps(c);
 }
@@ -64,7 +64,7 @@ int
 cd_drop_privileges(struct cd *cd, const struct cfg_colony *c)
 {
 	unsigned count = (unsigned)cap_max_bits();
-	uint64_t keep = cd_privs_needed(c), dropped = 0;
+	uint64_t keep = privs_needed(c), dropped = 0;
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 	bool setpcap;
