@@ -153,6 +153,9 @@ void cd_watch_del(struct cd *cd, struct cd_watch *w);	/* and close the fd */
 void cd_exit_now(struct cd *cd, int code);
 int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
 
+/* privs.c: colonyd's own capabilities after set-up */
+int cd_drop_privileges(struct cd *cd, const struct cfg_colony *c);
+
 /* loop.c */
 int cd_loop(struct cd *cd);
 void cd_reap(struct cd *cd);

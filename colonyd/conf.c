@@ -178,6 +178,9 @@ apply_first(struct cd *cd, struct cd_conf *conf)
 		if (svc == NULL || (svc->child = eng_add_child(cd->eng, i, &sp, svc)) == NULL)
 			return -1;
 	}
+	/* After the services' filters and groups are prepared, before any starts. */
+	if (cd_drop_privileges(cd, conf->colony) < 0)
+		return -1;
 	cd->configured = true;
 	cd_feed(cd, NULL, ENG_EV_START_ALL, false);
 	return 0;

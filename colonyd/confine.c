@@ -68,13 +68,6 @@ confine_cap_name(int cap)
 	return "a capability newer than colonyd";
 }
 
-/* The usual container set (Docker, Podman, crun) for a root service. */
-static const int confine_default_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,
-	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_NET_RAW,
-	CAP_SYS_CHROOT, CAP_MKNOD, CAP_AUDIT_WRITE, CAP_SETFCAP,
-};
-
 /*
  * Denied with EPERM by `seccomp = default`. Beyond SPEC section 4's list:
  * the new mount API (fsopen ... mount_setattr), which would otherwise get
@@ -151,35 +144,45 @@ confine_prepare_groups(struct confine *c, const struct cfg_service *svc,
 	}
 }
 
+/* Capabilities colonyd gave up at colony set-up (confine_note_dropped): asking for one is an error. */
+static uint64_t confine_dropped;
+
+void
+confine_note_dropped(uint64_t caps)
+{
+	confine_dropped |= caps;
+}
+
+/* What the service asks for, limited to the capabilities this kernel knows. */
+static uint64_t
+confine_caps_wanted(const struct cfg_service *svc)
+{
+	unsigned count = (unsigned)cap_max_bits();
+
+	return cfg_service_caps(svc) & (count >= 64 ? UINT64_MAX : (UINT64_C(1) << count) - 1);
+}
+
 static int
 confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
     char *why, size_t whylen)
 {
-	uint64_t all = c->cap_count >= 64 ? UINT64_MAX : (UINT64_C(1) << c->cap_count) - 1;
 	uint64_t held;
 
-	switch (svc->caps_mode) {
-	case CFG_CAPS_DEFAULT:	/* none for a non-root user */
-		if (svc->uid != 0)
-			break;
-		for (size_t i = 0; i < sizeof(confine_default_caps) / sizeof(int); i++)
-			c->caps |= confine_cap_bit(confine_default_caps[i]);
-		break;
-	case CFG_CAPS_NONE:
-		break;
-	case CFG_CAPS_ALL:
-		c->caps = all;
-		break;
-	case CFG_CAPS_LIST:
+	c->caps = confine_caps_wanted(svc);
+	if (svc->caps_mode == CFG_CAPS_LIST) {
 		c->caps_exact = true;
 		for (size_t i = 0; i < svc->n_caps && i < CFG_MAX_CAPS; i++) {
 			if (svc->caps[i] < 0 || (unsigned)svc->caps[i] >= c->cap_count) {
 				snprintf(why, whylen, "capability %d is not known to this kernel", svc->caps[i]);
 				return -1;
 			}
-			c->caps |= confine_cap_bit(svc->caps[i]);
 		}
-		break;
+	}
+	/* A service added by a reload cannot get back what colonyd gave up. */
+	if ((c->caps & confine_dropped) != 0) {
+		snprintf(why, whylen, "capabilities: %s was dropped by colonyd when the colony was set up; "
+		    "restart the colony to grant it", confine_cap_name(__builtin_ctzll(c->caps & confine_dropped)));
+		return -1;
 	}
 	if (confine_held_caps(c->cap_count, &held) < 0) {
 		snprintf(why, whylen, "capget: %s", strerror(errno));

@@ -13,6 +13,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cfg_service;
 struct confine;
@@ -21,6 +22,9 @@ struct confine;
 struct confine *confine_prepare(const char *colony, const struct cfg_service *svc,
     char *err, size_t errlen);
 void confine_free(struct confine *c);
+
+/* Record capabilities colonyd dropped for good: confine_prepare then refuses a service that wants one. */
+void confine_note_dropped(uint64_t caps);
 
 /*
  * In the child. Returns 0, or -1 with a precise message in err such as

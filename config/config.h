@@ -159,7 +159,16 @@ char *cfg_colony_serialize(const struct cfg_colony *colony, size_t *len);
 struct cfg_colony *cfg_colony_parse(const char *text, size_t len, char *err, size_t errlen);
 void cfg_colony_free(struct cfg_colony *colony);
 /* Deep comparisons, used by reload to decide what changed. */
-bool cfg_colony_level_equal(const struct cfg_colony *a, const struct cfg_colony *b); /* ignores services */
+/*
+ * Colony-level keys, plus the capabilities colonyd keeps: b needing one that
+ * a's services did not (cfg_colony_caps) counts as a colony-level change,
+ * since a running colonyd cannot get back what it dropped.
+ */
+bool cfg_colony_level_equal(const struct cfg_colony *a, const struct cfg_colony *b);
+/* Capabilities a service may be given (bit N = CAP number N; all = every bit). */
+uint64_t cfg_service_caps(const struct cfg_service *s);
+/* Their union over the colony's services, plus CAP_SYS_RESOURCE if one sets limit_nofile. */
+uint64_t cfg_colony_caps(const struct cfg_colony *c);
 bool cfg_service_equal(const struct cfg_service *a, const struct cfg_service *b);
 bool cfg_network_equal(const struct cfg_network *a, const struct cfg_network *b);
 

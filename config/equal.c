@@ -53,7 +53,8 @@ cfg_colony_level_equal(const struct cfg_colony *a, const struct cfg_colony *b)
 	    strcmp(a->network, b->network) == 0 && strcmp(a->address, b->address) == 0 &&
 	    strcmp(a->hostname, b->hostname) == 0 && a->namespaces == b->namespaces &&
 	    a->memory_max == b->memory_max && a->pids_max == b->pids_max &&
-	    a->cpu_max_percent == b->cpu_max_percent && a->cpu_weight == b->cpu_weight;
+	    a->cpu_max_percent == b->cpu_max_percent && a->cpu_weight == b->cpu_weight &&
+	    (cfg_colony_caps(b) & ~cfg_colony_caps(a)) == 0;
 }
 
 static bool

@@ -164,10 +164,12 @@ stop_root() {
 # first stamp. Gives up early when PID (the supervisor) is gone, or when no file came for 60 s.
 wait_stamps() {
 	local dir=$1 glob=$2 n=$3 end=$(($(date +%s) + $4)) sup=${5:-} files out
-	local seen=0 moved=$(date +%s)
+	local seen=0 moved
+	moved=$(date +%s)
 	shopt -s nullglob
 	while [ "$(date +%s)" -lt "$end" ] && [ $(($(date +%s) - moved)) -lt 60 ]; do
 		[ -n "$sup" ] && ! kill -0 "$sup" 2>/dev/null && break
+		# shellcheck disable=SC2206 # the glob is meant to expand
 		files=("$dir"/$glob)
 		[ "${#files[@]}" -gt "$seen" ] && { seen=${#files[@]}; moved=$(date +%s); }
 		if [ "${#files[@]}" -ge "$n" ]; then
@@ -323,6 +325,7 @@ fi
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
 many_colonies() {
 	local tag=$1 net=$2 idle=$3 t0 t1 m0 m1="" pids cs0 cs1 i err=""
+	# shellcheck disable=SC2034 # read back through the eval at the end
 	local start="" run="" mem="" rss="" priv="" csw="" stop=""
 	log "$N_MANY colonies, network = $net"
 	rm -f "$T"/st/c*.stamp

@@ -996,6 +996,45 @@ START_TEST(test_load_fuzz)
 }
 END_TEST
 
+/* The capabilities a colony's colonyd keeps, and a reload that grows them restarts the colony. */
+START_TEST(test_colony_caps)
+{
+	static const char base[] =
+	    "[colony c]\n[service c/root]\ncommand = /bin/true\n"
+	    "[service c/nob]\ncommand = /bin/true\nuser = 65534\n";
+	struct cfg *a = load_ok(base), *b;
+	char *text;
+	uint64_t deflt = cfg_service_caps(&a->colonies[0].services[0]);
+
+	ck_assert_uint_eq(deflt, 0xa80425fbULL);	/* the container set for root */
+	ck_assert_uint_eq(cfg_service_caps(&a->colonies[0].services[1]), 0);	/* non-root default */
+	ck_assert_uint_eq(cfg_colony_caps(&a->colonies[0]), deflt);
+	/* Within the union (CAP_CHOWN): not a colony-level change. */
+	ck_assert_int_ge(asprintf(&text, "%s[service c/x]\ncommand = /bin/true\ncapabilities = chown\n", base), 0);
+	b = load_ok(text);
+	free(text);
+	ck_assert(cfg_colony_level_equal(&a->colonies[0], &b->colonies[0]));
+	cfg_free(b);
+	/* CAP_SYS_ADMIN, or limit_nofile (CAP_SYS_RESOURCE), grow it: a colony-level change. */
+	ck_assert_int_ge(asprintf(&text, "%s[service c/x]\ncommand = /bin/true\ncapabilities = sys_admin\n", base), 0);
+	b = load_ok(text);
+	free(text);
+	ck_assert_uint_eq(cfg_colony_caps(&b->colonies[0]), deflt | (1ULL << 21));
+	ck_assert(!cfg_colony_level_equal(&a->colonies[0], &b->colonies[0]));
+	/* ... but shrinking back does not restart anything. */
+	ck_assert(cfg_colony_level_equal(&b->colonies[0], &a->colonies[0]));
+	cfg_free(b);
+	ck_assert_int_ge(asprintf(&text, "%s[service c/x]\ncommand = /bin/true\nlimit_nofile = 100\n"
+	    "capabilities = none\n", base), 0);
+	b = load_ok(text);
+	free(text);
+	ck_assert_uint_eq(cfg_colony_caps(&b->colonies[0]), deflt | (1ULL << 24));
+	ck_assert(!cfg_colony_level_equal(&a->colonies[0], &b->colonies[0]));
+	cfg_free(b);
+	cfg_free(a);
+}
+END_TEST
+
 START_TEST(test_equality)
 {
 	struct cfg *a = load_ok(full_text), *b;
@@ -1095,6 +1134,7 @@ config_suite(void)
 	tcase_add_test(ser, test_parse_rejects);
 	tcase_add_test(ser, test_parse_mutations);
 	tcase_add_test(ser, test_equality);
+	tcase_add_test(ser, test_colony_caps);
 	tcase_set_timeout(ser, 60);
 	suite_add_tcase(s, values);
 	suite_add_tcase(s, load_tc);

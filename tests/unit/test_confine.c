@@ -827,6 +827,42 @@ START_TEST(prepare_errors)
 }
 END_TEST
 
+/* After colonyd dropped a capability, a service that wants it (listed or by default) is refused. */
+START_TEST(dropped_caps)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {	/* confine_note_dropped is for good: keep it out of the other tests */
+		struct cfg_service svc;
+		char err[256];
+		struct confine *c;
+
+		confine_note_dropped(BIT(CAP_SYS_ADMIN) | BIT(CAP_NET_RAW));
+		svc_init(&svc, NULL, 0, 0);
+		svc.caps_mode = CFG_CAPS_LIST;
+		svc.caps[0] = CAP_SYS_ADMIN;
+		svc.n_caps = 1;
+		if (confine_prepare("test", &svc, err, sizeof(err)) != NULL ||
+		    strcmp(err, "test/svc: capabilities: CAP_SYS_ADMIN was dropped by colonyd when the colony "
+		    "was set up; restart the colony to grant it") != 0)
+			_exit(1);
+		svc_init(&svc, NULL, 0, 0);	/* default for root includes CAP_NET_RAW */
+		if (confine_prepare("test", &svc, err, sizeof(err)) != NULL || strstr(err, "CAP_NET_RAW") == NULL)
+			_exit(2);
+		svc_init(&svc, "nobody", 65534, 65534);	/* default for a user: nothing */
+		c = confine_prepare("test", &svc, err, sizeof(err));
+		if (c == NULL)
+			_exit(3);
+		confine_free(c);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
+END_TEST
+
 /* Prepare is repeatable and frees cleanly (the sanitizer build checks the leaks). */
 START_TEST(prepare_and_free)
 {
@@ -855,6 +891,7 @@ confine_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, prepare_errors);
 	tcase_add_test(tc, prepare_and_free);
+	tcase_add_test(tc, dropped_caps);
 	if (geteuid() != 0) {	/* the rest changes credentials in children */
 		suite_add_tcase(s, tc);
 		return s;
