@@ -72,7 +72,8 @@ state_event(enum eng_state s)
 	case ENG_RUNNING: return PROTO_EV_READY;
 	case ENG_BACKOFF: return PROTO_EV_BACKOFF;
 	case ENG_STOPPED: return PROTO_EV_STOPPED;
-	case ENG_EXITED: return PROTO_EV_EXITED;
+	/* ENG_EXITED: the "exited" event already went out when the main process
+	   ended (with its exit reason); the state change is a plain snapshot. */
 	case ENG_FAILED: return PROTO_EV_FAILED;
 	default: return PROTO_EV_NONE;
 	}

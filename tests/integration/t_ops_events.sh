@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 	supervisor_section
 	colony_ini e "network = host" "intensity = 1000"
 	printf '[service e/crash]\ncommand = sh -c "sleep 1; exit 3"\nrestart = transient\n'
+	printf '[service e/once]\ncommand = true\nrestart = temporary\n'
 } >"$CONF"
 start_root
 wait_for 10 all_running e e/s || die "did not start: $(ctl status)"
@@ -76,6 +77,9 @@ for want in [("e", "spawned"), ("e", "ready"), ("e/s", "spawned"), ("e/s", "read
 crash = [e for e in ev if e["name"] == "e/crash" and e["event"] == "exited"]
 assert {"code": 3} in [e["exit"] for e in crash], crash
 assert all("exit" not in e for e in ev if e["event"] in ("spawned", "ready")), "exit on a spawn"
+# a one-shot reports exactly one "exited" per run, not one for the exit and one for the state
+once = [e["event"] for e in ev if e["name"] == "e/once"]
+assert once.count("exited") == once.count("spawned") >= 1, once
 spawned = [e for e in ev if e["name"] == "e" and e["event"] == "spawned"]
 assert spawned[0]["pid"] != int(sys.argv[2]), spawned
 PY
