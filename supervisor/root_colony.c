@@ -80,7 +80,7 @@ colony_by_pid(const struct root *r, pid_t pid)
 	return NULL;
 }
 
-static void
+void
 colony_set_pid(struct root *r, struct colony *c, pid_t pid)
 {
 	if (c->pid != 0) {

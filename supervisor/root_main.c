@@ -120,6 +120,8 @@ root_reap_orphans(struct root *r)
 			colony_reap(r, c);
 			if (c->pidfd >= 0)
 				return;		/* not reapable yet: its pidfd will tell */
+		} else if (upgrade_reap(r, si.si_pid)) {
+			continue;
 		} else if (waitpid(si.si_pid, NULL, WNOHANG | __WALL) <= 0)
 			return;
 	}
@@ -148,7 +150,7 @@ root_signal(struct root *r)
 			break;
 		}
 		case SIGUSR2:
-			root_log("upgrade: not supported yet");
+			upgrade_begin(r, NULL);
 			break;
 		}
 	}
@@ -206,6 +208,12 @@ root_dispatch(struct root *r, struct epoll_event *ev)
 		if (c->events_fd >= 0)
 			colony_cg_event(r, c);
 		break;
+	case RW_UPGRADE:
+		upgrade_checker_event(r);
+		break;
+	case RW_ADOPT:
+		adopt_event(r, w->ptr);
+		break;
 	}
 	root_drain(r);
 }
@@ -238,6 +246,7 @@ root_loop(struct root *r)
 		for (int i = 0; i < n && !r->quit; i++)
 			root_dispatch(r, &evs[i]);
 		root_bury(r);
+		upgrade_after_turn(r);
 	}
 }
 
@@ -280,8 +289,9 @@ root_usage(void)
 	exit(1);
 }
 
-static int
-root_start(struct root *r)
+/* listenfd >= 0: the control socket handed over by an upgrade. */
+int
+root_start(struct root *r, int listenfd)
 {
 	char err[CFG_ERR_MAX];
 	struct eng_policy pol;
@@ -322,7 +332,15 @@ root_start(struct root *r)
 		root_log("cgroup %s: %s", r->cfg->sup.cgroup_name, strerror(errno));
 		return -1;
 	}
-	if (net_setup_all(r, r->cfg) != 0 || ctl_listen(r) != 0)
+	if (net_setup_all(r, r->cfg) != 0)
+		return -1;
+	if (listenfd >= 0) {
+		r->listenfd = listenfd;
+		util_set_cloexec(listenfd);
+		r->w_listen.kind = RW_LISTEN;
+		if (root_watch_add(r, listenfd, EPOLLIN, &r->w_listen) != 0)
+			return -1;
+	} else if (ctl_listen(r) != 0)
 		return -1;
 	for (size_t i = 0; i < r->cfg->n_colonies; i++) {
 		struct colony *c = colony_new(r, &r->cfg->colonies[i]);
@@ -348,6 +366,7 @@ root_find_self(struct root *r)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
+	snprintf(r->self_exe, sizeof(r->self_exe), "%s", buf);
 	snprintf(r->self_dir, sizeof(r->self_dir), "%s", dirname(buf));
 }
 
@@ -374,6 +393,7 @@ main(int argc, char **argv)
 	static struct root root;
 	struct root *r = &root;
 	bool check = false;
+	int state_fd = -1, check_fd = -1;
 
 	r->cfg_path = ROOT_DEFAULT_CONFIG;
 	r->epfd = r->sigfd = r->timerfd = r->listenfd = -1;
@@ -382,17 +402,32 @@ main(int argc, char **argv)
 			r->cfg_path = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check = true;
+		else if (strcmp(argv[i], "--upgrade-state") == 0 && i + 1 < argc)
+			state_fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--check-upgrade") == 0 && i + 1 < argc)
+			check_fd = atoi(argv[++i]);
 		else
 			root_usage();
 	}
 	if (check)
 		return root_check(r->cfg_path);
+	if (check_fd >= 0)
+		return upgrade_check(check_fd);
 	root_find_self(r);
-	if (root_start(r) != 0)
-		return 1;
-	root_log("started with %zu colonies (%s cgroups)", r->cfg->n_colonies,
-	    r->cg.mode == CG_HYBRID ? "hybrid" : "unified");
-	root_feed(r, ENG_EV_START_ALL, NULL, false, ENG_TIMER_NONE);
+	if (state_fd >= 0) {
+		if (upgrade_restore(r, state_fd) != 0) {
+			root_log("upgrade: cannot take over; the colonies keep running and a "
+			    "colony-supervisor started again adopts them");
+			return 1;
+		}
+	} else {
+		if (root_start(r, -1) != 0)
+			return 1;
+		root_log("started with %zu colonies (%s cgroups)", r->cfg->n_colonies,
+		    r->cg.mode == CG_HYBRID ? "hybrid" : "unified");
+		adopt_all(r);
+		root_feed(r, ENG_EV_START_ALL, NULL, false, ENG_TIMER_NONE);
+	}
 	root_drain(r);
 	root_loop(r);
 	root_teardown(r);
