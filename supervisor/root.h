@@ -18,7 +18,7 @@ struct root;
 /* What an epoll event points at; embedded in the object that owns the fd. */
 enum root_watch_kind {
 	RW_SIGNAL, RW_TIMER, RW_LISTEN, RW_CLIENT, RW_PIDFD, RW_LINK, RW_CGEVENTS,
-	RW_UPGRADE, RW_ADOPT,
+	RW_UPGRADE,
 };
 struct root_watch {
 	enum root_watch_kind kind;
@@ -283,6 +283,6 @@ void cupgrade_colony_event(struct root *r, struct colony *c, bool upgraded);
 
 /* root_adopt.c */
 int adopt_all(struct root *r);
-void adopt_event(struct root *r, struct root_adopt *a);
+void adopt_forget(struct root *r, struct colony *c);
 
 #endif

@@ -211,9 +211,6 @@ root_dispatch(struct root *r, struct epoll_event *ev)
 	case RW_UPGRADE:
 		upgrade_checker_event(r);
 		break;
-	case RW_ADOPT:
-		adopt_event(r, w->ptr);
-		break;
 	}
 	root_drain(r);
 }
