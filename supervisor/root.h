@@ -279,7 +279,8 @@ int upgrade_restore(struct root *r, int fd);
 
 /* root_cupgrade.c: `upgrade --colonies` */
 void upgrade_colonies_cmd(struct root *r, struct root_client *cl, int argc, char **argv);
-void cupgrade_colony_event(struct root *r, struct colony *c, bool upgraded);
+bool cupgrade_reply(struct root *r, struct colony *c, uint32_t id, int code, const char *text);
+void cupgrade_link_gone(struct root *r, struct colony *c);
 
 /* root_adopt.c */
 int adopt_all(struct root *r);

@@ -363,7 +363,7 @@ upg_busy(const struct root *r)
 		if (c->reload_req != NULL || c->waits != NULL || c->adopt != NULL)
 			return true;
 	}
-	return r->q_len > 0;
+	return r->q_len > 0 || r->cup != NULL;
 }
 
 static void
