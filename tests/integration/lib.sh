@@ -131,14 +131,16 @@ consecutive() {
 	     END { if (NR < 2) { print "too few lines"; bad = 1 } exit bad }' "$1"
 }
 
-# status_loop FILE: call `colonyctl status` until FILE.stop exists; count calls and failures in FILE.
+# status_loop FILE: call `colonyctl status` until FILE.stop exists; one line per call in FILE.calls
+# ("ok" or "bad"), the totals "OK BAD" in FILE at the end.
 status_loop() {
 	local ok=0 bad=0
 	while [ ! -e "$1.stop" ] && [ -d "$T" ]; do
-		if ctl status >/dev/null 2>>"$1.err"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+		if ctl status >/dev/null 2>>"$1.err"; then ok=$((ok + 1)); echo ok; else bad=$((bad + 1)); echo bad; fi >>"$1.calls"
 	done
 	echo "$ok $bad" >"$1"
 }
+calls_over() { [ "$(wc -l <"$1.calls" 2>/dev/null || echo 0)" -gt "$2" ]; }
 
 # colonyd_count COLONY: processes in the colony's _colonyd cgroup.
 colonyd_count() { cat "$(cg_v2)/$1/_colonyd/cgroup.procs" 2>/dev/null | wc -l; }

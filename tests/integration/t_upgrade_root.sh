@@ -20,20 +20,21 @@ before=$(ctl status | cut -f1,3 | sort)
 status_loop "$T/loop" &
 loop=$!
 BG_PIDS=$loop
-sleep 0.2
+wait_for 10 calls_over "$T/loop" 0 || die "status loop did not start"
 out=$(ctl upgrade 2>&1) || die "upgrade failed: $out"
 echo "$out" | grep -q "upgraded in place" || die "upgrade answer: $out"
 kill -USR2 "$ROOT_PID"
 upgrades() { [ "$(grep -c 'upgraded in place' "$T/root.out")" -ge "$1" ]; }
 wait_for 10 upgrades 2 || die "SIGUSR2 did not upgrade"
-sleep 0.3
+# A few more calls after the second upgrade, then stop.
+n=$(wc -l <"$T/loop.calls")
+wait_for 10 calls_over "$T/loop" $((n + 3)) || die "status loop stalled"
 touch "$T/loop.stop"
 wait "$loop"
 BG_PIDS=""
 read -r ok bad <"$T/loop"
 log "status calls during the upgrades: $ok ok, $bad failed"
 [ "$bad" = 0 ] || die "status failed $bad times: $(head -5 "$T/loop.err")"
-[ "$ok" -gt 10 ] || die "too few status calls: $ok"
 
 kill -0 "$ROOT_PID" || die "the root is gone"
 assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the upgrades"
