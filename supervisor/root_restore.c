@@ -302,14 +302,12 @@ rs_open(int fd, char **cursor, char **cfg_path, int *listen, int *client, bool c
 		free(text);
 		return NULL;
 	}
-	char *save = *cursor;
 	if (hov_next(cursor, &l) != 1 || strcmp(l.kind, "root") != 0 || hov_get(&l, "cfg") == NULL ||
 	    rs_root(NULL, &l, true, listen, client) != 0 || (!check && !hov_fd_ok(*listen))) {
 		root_log("upgrade: the state document has no valid root record");
 		free(text);
 		return NULL;
 	}
-	(void)save;
 	*cfg_path = strdup(hov_get(&l, "cfg"));
 	return text;
 }

@@ -321,6 +321,7 @@ void
 upgrade_begin(struct root *r, struct root_req *q)
 {
 	const char *why = r->shutting_down ? "shutting down" : r->up ? "an upgrade is in progress" :
+	    r->cup ? "a colony upgrade is in progress" :
 	    r->self_exe[0] == '\0' ? "own binary unknown" : NULL;
 	struct root_upgrade *u;
 

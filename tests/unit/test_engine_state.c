@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "supervisor/engine.h"
+#include "supervisor/handover.h"
 
 /*
  * Each test drives an engine into some state, copies it into a second engine
@@ -258,6 +261,92 @@ START_TEST(adopted_child_restarts)
 }
 END_TEST
 
+/* ---- the hand-over document (handover.h) ---- */
+
+static char *
+doc_text(struct hov_w *w)
+{
+	int fd = hov_memfd(w);
+	char *t;
+
+	ck_assert_int_ge(fd, 0);
+	t = hov_load(fd);
+	close(fd);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+/* Values with spaces, '=', '%', ',' and newlines come back byte for byte. */
+START_TEST(doc_roundtrip)
+{
+	struct hov_w w = { 0 };
+	const uint64_t ring[] = { 1, 20, 300 };
+	struct hov_line l;
+	unsigned version;
+	uint64_t *v, u;
+	unsigned n;
+	int64_t i;
+
+	hov_header(&w, "test-state", 2);
+	hov_rec(&w, "rec");
+	hov_str(&w, "s", "a b=c%d,e\nf");
+	hov_str(&w, "empty", "");
+	hov_u64(&w, "u", 18446744073709551615ULL);
+	hov_i64(&w, "i", -5);
+	hov_u64s(&w, "ring", ring, 3);
+	hov_eol(&w);
+	char *t = doc_text(&w), *cur = t;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), 0);
+	ck_assert_uint_eq(version, 2);
+	ck_assert_int_eq(hov_next(&cur, &l), 1);
+	ck_assert_str_eq(l.kind, "rec");
+	ck_assert_str_eq(hov_get(&l, "s"), "a b=c%d,e\nf");
+	ck_assert_str_eq(hov_get(&l, "empty"), "");
+	ck_assert_int_eq(hov_get_u64(&l, "u", &u), 0);
+	ck_assert(u == 18446744073709551615ULL);
+	ck_assert_int_eq(hov_get_i64(&l, "i", &i), 0);
+	ck_assert_int_eq((int)i, -5);
+	ck_assert_int_eq(hov_get_u64s(&l, "ring", &v, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(v[0] == 1 && v[1] == 20 && v[2] == 300);
+	free(v);
+	ck_assert_int_eq(hov_get_u64(&l, "missing", &u), -1);
+	ck_assert_int_eq(hov_get_u64(&l, "i", &u), -1);	/* negative is not a u64 */
+	ck_assert_int_eq(hov_next(&cur, &l), 0);		/* end */
+	free(t);
+}
+END_TEST
+
+/* A newer version, another magic, a truncated document or a bad escape: refused. */
+START_TEST(doc_rejects)
+{
+	char newer[] = "test-state 3\nend\n", other[] = "other 1\nend\n";
+	char trunc[] = "test-state 1\nrec a=1\n", cut[] = "test-state 1\nrec a=1";
+	char esc[] = "test-state 1\nrec a=%4\nend\n", nul[] = "test-state 1\nrec a=%00\nend\n";
+	struct hov_line l;
+	unsigned version;
+	char *cur;
+
+	cur = newer;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), -1);
+	cur = other;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), -1);
+	cur = trunc;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), 0);
+	ck_assert_int_eq(hov_next(&cur, &l), 1);
+	ck_assert_int_eq(hov_next(&cur, &l), -1);	/* no "end" */
+	cur = cut;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), 0);
+	ck_assert_int_eq(hov_next(&cur, &l), -1);	/* no newline */
+	cur = esc;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), 0);
+	ck_assert_int_eq(hov_next(&cur, &l), -1);
+	cur = nul;
+	ck_assert_int_eq(hov_open(&cur, "test-state", 2, &version), 0);
+	ck_assert_int_eq(hov_next(&cur, &l), -1);
+}
+END_TEST
+
 Suite *
 engine_state_suite(void)
 {
@@ -271,6 +360,10 @@ engine_state_suite(void)
 	tcase_add_test(tc, group_survives);
 	tcase_add_test(tc, import_rejects);
 	tcase_add_test(tc, adopted_child_restarts);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("document");
+	tcase_add_test(tc, doc_roundtrip);
+	tcase_add_test(tc, doc_rejects);
 	suite_add_tcase(s, tc);
 	return s;
 }
