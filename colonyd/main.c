@@ -16,6 +16,16 @@ usage(void)
 	exit(1);
 }
 
+/* An fd number on the command line (an upgrade's); -1 if it is not one. */
+static int
+fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v > 2 && v < 1 << 30 ? (int)v : -1;
+}
+
 static int
 parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 {
@@ -41,7 +51,7 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 		case 'l': cd->log_dir = optarg; break;
 		case 'g': cd->cgrel = optarg; break;
 		case 'a': break;	/* adoption of a running colony: handled like a fresh link */
-		case 'u': *state_fd = atoi(optarg); break;
+		case 'u': *state_fd = fd_arg(optarg); break;
 		default: usage();
 		}
 	}
@@ -60,7 +70,7 @@ main(int argc, char **argv)
 
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
-		return cd_upgrade_check(atoi(argv[2]));
+		return cd_upgrade_check(fd_arg(argv[2]));
 	parse_args(&cd, argc, argv, &linkfd, &state_fd);
 	n = readlink("/proc/self/exe", cd.self_exe, sizeof(cd.self_exe) - 1);
 	cd.self_exe[n > 0 ? n : 0] = '\0';

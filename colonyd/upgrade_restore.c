@@ -169,6 +169,12 @@ rs_child(struct cd_svc *svc, const struct hov_line *l)
 	free(x.budget);
 }
 
+static int
+hexdigit(char c)
+{
+	return c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0';
+}
+
 /* The partial log line, hex-encoded: put back into the writer. */
 static void
 rs_part(struct cd_svc *svc, const struct hov_line *l)
@@ -180,11 +186,8 @@ rs_part(struct cd_svc *svc, const struct hov_line *l)
 
 	if (n == 0 || svc->log == NULL || (buf = malloc(n)) == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		unsigned b;
-		sscanf(hex + 2 * i, "%2x", &b);
-		buf[i] = (char)b;
-	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(hexdigit(hex[2 * i]) << 4 | hexdigit(hex[2 * i + 1]));
 	hov_get_u64(l, "part_ms", &ms);
 	log_feed(svc->log, buf, n, ms);
 	free(buf);

@@ -279,6 +279,16 @@ root_check(const char *path)
 	return 0;
 }
 
+/* An fd number on the command line (an upgrade's); -1 if it is not one. */
+static int
+root_fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v > 2 && v < INT32_MAX ? (int)v : -1;
+}
+
 static void
 root_usage(void)
 {
@@ -399,10 +409,12 @@ main(int argc, char **argv)
 			r->cfg_path = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check = true;
-		else if (strcmp(argv[i], "--upgrade-state") == 0 && i + 1 < argc)
-			state_fd = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--check-upgrade") == 0 && i + 1 < argc)
-			check_fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--upgrade-state") == 0 && i + 1 < argc &&
+		    (state_fd = root_fd_arg(argv[i + 1])) >= 0)
+			i++;
+		else if (strcmp(argv[i], "--check-upgrade") == 0 && i + 1 < argc &&
+		    (check_fd = root_fd_arg(argv[i + 1])) >= 0)
+			i++;
 		else
 			root_usage();
 	}

@@ -322,12 +322,15 @@ upgrade_check(int fd)
 
 	if (text == NULL || path == NULL) {
 		free(text);
+		free(path);
 		return 1;
 	}
 	int rc = rs_records(NULL, cursor, true, &client);
 	free(text);
-	if (rc != 0)
+	if (rc != 0) {
+		free(path);
 		return 1;
+	}
 	struct cfg *cfg = cfg_load(path, err, sizeof(err));
 	free(path);
 	if (cfg == NULL) {
