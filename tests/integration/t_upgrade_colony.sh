@@ -7,11 +7,21 @@ cp "$BUILD/colonyd" "$T/bin/colonyd"
 {
 	supervisor_section | sed "s|^colonyd = .*|colonyd = $T/bin/colonyd|"
 	counter_ini web
+	# A notify service: it is ready only once READY=1 came through its notify socket.
+	printf '[service web/n]\ncommand = python3 %s/notify.py\nready = notify\n' "$T"
 	counter_ini iso "namespaces = pid mount" | sed "s|\[service iso/count\]|[service iso/count]|"
 	colony_ini host "network = host"
 } >"$CONF"
+cat >"$T/notify.py" <<'PY'
+import os, socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1\nSTATUS=up", os.environ["NOTIFY_SOCKET"])
+while True:
+    time.sleep(1)
+PY
 start_root
-wait_for 10 all_running web web/count iso iso/count host host/s || die "did not start: $(ctl status)"
+wait_for 10 all_running web web/count web/n iso iso/count host host/s || die "did not start: $(ctl status)"
+notify_ino=$(stat -c %i "$T/state/notify/web/n")
 sleep 0.3
 before=$(ctl status | cut -f1,3 | sort)
 
@@ -26,6 +36,12 @@ assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the colony up
 assert_eq "$(field web/count 5) $(field iso/count 5)" "0 0" "service restarts"
 consecutive "$T/log/web/count.log" || die "web/count lost log lines"
 consecutive "$T/log/iso/count.log" || die "iso/count lost log lines"
+
+# The notify socket is the same one, and it still works: a restarted notify service gets ready.
+assert_eq "$(stat -c %i "$T/state/notify/web/n")" "$notify_ino" "notify socket inode"
+svc=$(pid_of web/n)
+kill -KILL "$svc"
+wait_for 10 restarted web/n "$svc" || die "web/n not ready again after the upgrade: $(ctl status web)"
 
 # The new colonyd supervises: a crash is restarted, its log goes on.
 svc=$(pid_of web/count)

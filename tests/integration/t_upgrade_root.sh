@@ -9,13 +9,17 @@ cp "$BUILD/colony-supervisor" "$T/bin/colony-supervisor"
 	supervisor_section
 	counter_ini web
 	colony_ini db "network = host"
+	colony_ini flap "network = host" "restart_delay = 3s"
 } >"$CONF"
 "$T/bin/colony-supervisor" -c "$CONF" >"$T/root.out" 2>&1 &
 ROOT_PID=$!
 wait_for 10 test -S "$SOCK" || die "root did not start"
-wait_for 10 all_running web web/count db db/s || die "did not start: $(ctl status)"
+wait_for 10 all_running web web/count db db/s flap || die "did not start: $(ctl status)"
+# flap waits in backoff across the first upgrade: the new image fires its timer.
+kill -KILL "$(pid_of flap)"
+wait_for 10 state_is flap backoff || die "flap not in backoff"
 sleep 0.3
-before=$(ctl status | cut -f1,3 | sort)
+before=$(ctl status web web/count db db/s | cut -f1,3 | sort)
 
 status_loop "$T/loop" &
 loop=$!
@@ -37,7 +41,9 @@ log "status calls during the upgrades: $ok ok, $bad failed"
 [ "$bad" = 0 ] || die "status failed $bad times: $(head -5 "$T/loop.err")"
 
 kill -0 "$ROOT_PID" || die "the root is gone"
-assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the upgrades"
+assert_eq "$(ctl status web web/count db db/s | cut -f1,3 | sort)" "$before" "pids after the upgrades"
+wait_for 10 state_is flap running || die "flap not restarted after its backoff: $(ctl status flap)"
+assert_eq "$(field flap 5)" 1 "restarts of flap (its budget and count carried over)"
 assert_eq "$(field web/count 5)" 0 "restarts of web/count"
 consecutive "$T/log/web/count.log" || die "lost log lines"
 
