@@ -397,7 +397,13 @@ upg_exec(struct root *r)
 void
 upgrade_after_turn(struct root *r)
 {
-	if (r->up == NULL || !r->up->quiescing)
+	if (r->up == NULL)
+		return;
+	if (r->shutting_down) {		/* a shutdown wins over an upgrade not yet executed */
+		upg_end(r, 1, "cancelled: shutting down");
+		return;
+	}
+	if (!r->up->quiescing)
 		return;
 	if (!r->upgrade_now && upg_busy(r))
 		return;
