@@ -94,9 +94,8 @@ cd_handle_cmd(struct cd *cd, const struct proto_cmd *cmd)
 		cd_shutdown(cd);
 		return;
 	case PROTO_OP_UPGRADE:
-		snprintf(text, sizeof(text), "colonyd upgrade is not supported yet");
-		code = 1;
-		break;
+		cd_upgrade_begin(cd, cmd->id);	/* answered by the new image, or on failure */
+		return;
 	default:
 		snprintf(text, sizeof(text), "unknown operation %u", cmd->op);
 		code = 1;

@@ -23,6 +23,7 @@ struct confine;
 enum cd_watch_kind {
 	CD_W_SIGNAL, CD_W_TIMER, CD_W_LINK, CD_W_LISTEN,
 	CD_W_PIDFD, CD_W_ERRPIPE, CD_W_LOG, CD_W_NOTIFY, CD_W_READYFD, CD_W_EVENTS,
+	CD_W_UPGRADE,
 };
 
 struct cd_watch {
@@ -141,6 +142,13 @@ struct cd {
 	bool colony_ready;		/* last ready flag sent to the root */
 	bool shutting_down;
 	int exit_code;			/* -1 while running */
+
+	/* upgrade (upgrade.c) */
+	char self_exe[4096];		/* the path we were started from */
+	struct cd_watch w_upgrade;	/* the checker's pidfd */
+	pid_t upg_checker;
+	uint32_t upg_id;		/* the root's PROTO_CMD id, answered by the new image */
+	bool upg_pending, upg_now;
 };
 
 /* daemon.c */
@@ -213,6 +221,18 @@ void cd_send_hello(struct cd *cd);
 void cd_send_colony(struct cd *cd, enum proto_event ev);
 void cd_send_reply(struct cd *cd, uint32_t id, int32_t code, const char *text);
 void cd_link_close_listener(struct cd *cd);
+
+/* conf.c (upgrade) */
+int cd_conf_restore(struct cd *cd, const char *text, size_t len,
+    void (*inherit)(struct cd_svc *svc, void *ctx), void *ctx);
+
+/* upgrade.c: re-execute colonyd in the same pid */
+void cd_upgrade_begin(struct cd *cd, uint32_t id);
+void cd_upgrade_checker(struct cd *cd);
+bool cd_upgrade_reap(struct cd *cd, pid_t pid);
+void cd_upgrade_after_turn(struct cd *cd);
+int cd_upgrade_check(int fd);
+int cd_upgrade_restore(struct cd *cd, int fd);
 
 /* cmd.c: commands from the root */
 void cd_handle_cmd(struct cd *cd, const struct proto_cmd *cmd);

@@ -67,8 +67,10 @@ watch_init(struct cd_watch *w, enum cd_watch_kind kind, struct cd_svc *svc)
 	w->fd = -1;
 }
 
+/* inherit (an upgrade): hands the service the fds of its previous image before its I/O is set up. */
 static struct cd_svc *
-svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg)
+svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg,
+    void (*inherit)(struct cd_svc *svc, void *ctx), void *ctx)
 {
 	struct cd_svc *svc = calloc(1, sizeof(*svc));
 	struct cd_svc **v = realloc(cd->svcs, (cd->n_svcs + 1) * sizeof(*v));
@@ -93,6 +95,8 @@ svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg)
 	svc->heap_idx = SIZE_MAX;
 	svc->state = ENG_STOPPED;
 	svc_set_cfg(svc, conf, cfg);
+	if (inherit != NULL)
+		inherit(svc, ctx);
 	cd_svc_prepare(svc);	/* a failure is reported at each spawn */
 	cd->svcs[cd->n_svcs++] = svc;
 	return svc;
@@ -173,7 +177,7 @@ apply_first(struct cd *cd, struct cd_conf *conf)
 	for (size_t i = 0; i < conf->colony->n_services; i++) {
 		const struct cfg_service *s = &conf->colony->services[i];
 		struct eng_child_spec sp = svc_spec(s);
-		struct cd_svc *svc = svc_new(cd, conf, s);
+		struct cd_svc *svc = svc_new(cd, conf, s, NULL, NULL);
 
 		if (svc == NULL || (svc->child = eng_add_child(cd->eng, i, &sp, svc)) == NULL)
 			return -1;
@@ -260,7 +264,7 @@ reload_update(struct cd *cd, struct cd_conf *conf, struct util_str *out)
 		} else {
 			size_t pos = prev ? eng_child_index(prev->child) + 1 : 0;
 
-			svc = svc_new(cd, conf, s);
+			svc = svc_new(cd, conf, s, NULL, NULL);
 			if (svc == NULL || (svc->child = eng_add_child(cd->eng, pos, &sp, svc)) == NULL)
 				return -1;
 			util_str_printf(out, "added %s/%s\n", cd->colony, s->name);
@@ -326,4 +330,36 @@ cd_apply_config(struct cd *cd, const char *text, size_t len, char *msg, size_t m
 	util_str_free(&out);
 	cd_drain(cd);
 	return rc;
+}
+
+/* An upgrade (upgrade.c): the configuration as services and engine children, nothing started. */
+int
+cd_conf_restore(struct cd *cd, const char *text, size_t len,
+    void (*inherit)(struct cd_svc *svc, void *ctx), void *ctx)
+{
+	struct cd_conf *conf = calloc(1, sizeof(*conf));
+	struct eng_policy p;
+	char msg[512];
+
+	if (conf == NULL || (conf->colony = cfg_colony_parse(text, len, msg, sizeof(msg))) == NULL) {
+		cd_log(cd, "upgrade: configuration: %s", conf ? msg : "out of memory");
+		free(conf);
+		return -1;
+	}
+	conf->refs = 1;
+	cd->conf = conf;
+	p = conf_policy(conf->colony);
+	cd->eng = eng_new(&p);
+	if (cd->eng == NULL || strcmp(conf->colony->name, cd->colony) != 0)
+		return -1;
+	for (size_t i = 0; i < conf->colony->n_services; i++) {
+		const struct cfg_service *s = &conf->colony->services[i];
+		struct eng_child_spec sp = svc_spec(s);
+		struct cd_svc *svc = svc_new(cd, conf, s, inherit, ctx);
+
+		if (svc == NULL || (svc->child = eng_add_child(cd->eng, i, &sp, svc)) == NULL)
+			return -1;
+	}
+	cd->configured = true;
+	return 0;
 }

@@ -125,6 +125,7 @@ cd_setup(struct cd *cd, int linkfd)
 	cd->w_timer = (struct cd_watch){ CD_W_TIMER, NULL, -1 };
 	cd->w_link = (struct cd_watch){ CD_W_LINK, NULL, -1 };
 	cd->w_listen = (struct cd_watch){ CD_W_LISTEN, NULL, -1 };
+	cd->w_upgrade = (struct cd_watch){ CD_W_UPGRADE, NULL, -1 };
 	cd->exit_code = -1;
 	cd->pidns = getpid() == 1;
 	cd->epfd = epoll_create1(EPOLL_CLOEXEC);

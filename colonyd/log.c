@@ -288,3 +288,11 @@ log_close(struct log_writer *w)
 	free(w->out);
 	free(w);
 }
+
+size_t
+log_partial(const struct log_writer *w, const char **data, uint64_t *ms)
+{
+	*data = w->part;
+	*ms = w->part_ms;
+	return w->part_len;
+}

@@ -25,6 +25,8 @@ void log_flush(struct log_writer *w, uint64_t now_ms);
 /* One whole line from colonyd itself (no newline needed). */
 void log_line(struct log_writer *w, const char *text, uint64_t now_ms);
 void log_close(struct log_writer *w);	/* flushes */
+/* An upgrade hands the partial line over (log_feed puts it back): its bytes and first byte's time. */
+size_t log_partial(const struct log_writer *w, const char **data, uint64_t *ms);
 /* "2026-11-22T02:03:04.123Z " into out (at least 32 bytes); returns its length. */
 size_t log_timestamp(uint64_t unix_ms, char *out, size_t outlen);
 

@@ -26,6 +26,8 @@ cd_reap(struct cd *cd)
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			break;
+		if (cd_upgrade_reap(cd, si.si_pid))
+			continue;
 		svc = cd_svc_by_pid(cd, si.si_pid);
 		if (svc != NULL)
 			cd_svc_pidfd_ready(svc);
@@ -75,6 +77,7 @@ dispatch(struct cd *cd, struct cd_watch *w, uint32_t events)
 	case CD_W_NOTIFY: cd_svc_notify_ready(svc); break;
 	case CD_W_READYFD: cd_svc_readyfd_ready(svc); break;
 	case CD_W_EVENTS: cd_svc_events_ready(svc); break;
+	case CD_W_UPGRADE: cd_upgrade_checker(cd); break;
 	}
 	cd_drain(cd);
 }
@@ -108,6 +111,7 @@ cd_loop(struct cd *cd)
 		for (int i = 0; i < n && cd->exit_code < 0; i++)
 			dispatch(cd, evs[i].data.ptr, evs[i].events);
 		bury(cd);
+		cd_upgrade_after_turn(cd);
 	}
 	return cd->exit_code;
 }

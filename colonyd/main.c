@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "colonyd/colonyd.h"
 
@@ -15,13 +16,24 @@ usage(void)
 	exit(1);
 }
 
+/* An fd number on the command line (an upgrade's); -1 if it is not one. */
 static int
-parse_args(struct cd *cd, int argc, char **argv, int *fd)
+fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v > 2 && v < 1 << 30 ? (int)v : -1;
+}
+
+static int
+parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 {
 	static const struct option opts[] = {
 		{ "colony", required_argument, NULL, 'c' }, { "fd", required_argument, NULL, 'f' },
 		{ "state-dir", required_argument, NULL, 's' }, { "log-dir", required_argument, NULL, 'l' },
 		{ "cgroup", required_argument, NULL, 'g' }, { "adopt", no_argument, NULL, 'a' },
+		{ "upgrade-state", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -39,6 +51,7 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd)
 		case 'l': cd->log_dir = optarg; break;
 		case 'g': cd->cgrel = optarg; break;
 		case 'a': break;	/* adoption of a running colony: handled like a fresh link */
+		case 'u': *state_fd = fd_arg(optarg); break;
 		default: usage();
 		}
 	}
@@ -52,12 +65,22 @@ int
 main(int argc, char **argv)
 {
 	static struct cd cd;
-	int linkfd, rc;
+	int linkfd, rc, state_fd = -1;
+	ssize_t n;
 
-	parse_args(&cd, argc, argv, &linkfd);
+	/* The checker of an upgrade only reads the document (upgrade.c). */
+	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
+		return cd_upgrade_check(fd_arg(argv[2]));
+	parse_args(&cd, argc, argv, &linkfd, &state_fd);
+	n = readlink("/proc/self/exe", cd.self_exe, sizeof(cd.self_exe) - 1);
+	cd.self_exe[n > 0 ? n : 0] = '\0';
 	if (cd_setup(&cd, linkfd) < 0)
 		return 1;
-	cd_send_hello(&cd);
+	if (state_fd >= 0) {
+		if (cd_upgrade_restore(&cd, state_fd) < 0)
+			return 1;
+	} else
+		cd_send_hello(&cd);
 	rc = cd_loop(&cd);
 	cd_teardown(&cd);
 	return rc;

@@ -188,6 +188,37 @@ unsigned eng_child_restarts(const struct eng_child *c);	/* since the last operat
 uint64_t eng_child_since_ms(const struct eng_child *c);	/* time of the last state change */
 bool eng_all_ready(const struct eng *e);
 bool eng_gave_up(const struct eng *e);
+/*
+ * Hand-over (colony-supervisor and colonyd re-executing themselves, see
+ * colony-supervisor(8)): a child's and an engine's whole decision state as plain
+ * data, so a new process can rebuild an engine that decides exactly as the old
+ * one would have. Times are CLOCK_MONOTONIC ms, which survive exec. `budget`
+ * and `ring` are malloc'd by the export (NULL when empty): free() them.
+ * Imports return -1 on ENOMEM or a value out of range, changing nothing.
+ */
+struct eng_child_export {
+	enum eng_state state;
+	enum eng_timer timer;		/* the armed one: the daemon re-arms its own timer */
+	unsigned goal;			/* opaque: where the child goes once down */
+	uint64_t since_ms, spawn_ms, delay_ms, pending_ms;
+	unsigned fails, restarts;
+	bool alive, cleaning, empty, in_group, notify;
+	uint64_t *budget;		/* ENG_LEVEL_ROOT: restart times in the window, oldest first */
+	unsigned n_budget;
+};
+void eng_child_export(const struct eng_child *c, struct eng_child_export *x);
+int eng_child_import(struct eng_child *c, const struct eng_child_export *x);
+
+struct eng_export {
+	bool started, ready_prev, gave_up, done;
+	bool grp_active, grp_starting, all_active, all_sequential, all_give_up;
+	long grp_cur, grp_lo, grp_stop_lo, all_cur;
+	uint64_t *ring;			/* ENG_LEVEL_COLONY: restart times in the window */
+	unsigned n_ring;
+};
+void eng_export(const struct eng *e, struct eng_export *x);
+int eng_import(struct eng *e, const struct eng_export *x);	/* after the children's imports */
+
 const char *eng_state_name(enum eng_state s);		/* "running", ... */
 const char *eng_strategy_name(enum eng_strategy s);
 

@@ -18,6 +18,7 @@ struct root;
 /* What an epoll event points at; embedded in the object that owns the fd. */
 enum root_watch_kind {
 	RW_SIGNAL, RW_TIMER, RW_LISTEN, RW_CLIENT, RW_PIDFD, RW_LINK, RW_CGEVENTS,
+	RW_UPGRADE,
 };
 struct root_watch {
 	enum root_watch_kind kind;
@@ -83,6 +84,8 @@ struct colony {
 	size_t n_svcs;
 	struct root_wait *waits;	/* operator requests waiting on this colony */
 	struct root_req *reload_req;	/* reload waiting for colonyd's PROTO_REPLY to PROTO_CONFIG */
+	bool restored;			/* taken over from the previous image or adopted */
+	struct root_adopt *adopt;	/* adoption in progress (root_adopt.c) */
 };
 
 struct root_client;
@@ -172,9 +175,15 @@ struct root {
 	size_t n_clients;
 	uint32_t next_id;
 	uint8_t *msgbuf;		/* PROTO_MSG_MAX */
+	/* upgrade (root_upgrade.c) */
+	char self_exe[4096];		/* the path we were started from: the installed binary */
+	struct root_upgrade *up;
+	bool upgrade_now;		/* quiescing is over: exec after this loop turn */
+	struct root_colony_upgrade *cup;	/* `upgrade --colonies` rollout */
 };
 
 /* root_main.c */
+int root_start(struct root *r, int listenfd);
 void root_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int root_watch_add(struct root *r, int fd, uint32_t events, struct root_watch *w);
 int root_watch_mod(struct root *r, int fd, uint32_t events, struct root_watch *w);
@@ -211,10 +220,12 @@ void colony_cg_event(struct root *r, struct colony *c);
 void colony_signal(struct root *r, struct colony *c);
 void colony_cg_remove(struct root *r, struct colony *c);
 int root_find_colonyd(struct root *r);
+void colony_set_pid(struct root *r, struct colony *c, pid_t pid);
 
 /* root_net.c */
 struct root_net *net_find(struct root *r, const char *name);
 int net_apply(struct root *r, const struct cfg *newc);
+void net_veth_name(struct root *r, struct colony *c);	/* the host end's name: "vc" + hash of the netns name */
 int net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen);
 void net_colony_down(struct root *r, struct colony *c);
 void net_teardown(struct root *r);
@@ -263,5 +274,24 @@ void status_metrics(struct root *r, struct root_client *cl);
 
 /* root_reload.c */
 int reload_run(struct root *r, struct root_req *q);
+
+/* root_upgrade.c, root_restore.c */
+void upgrade_cmd(struct root *r, struct root_client *cl, int argc, char **argv);
+void upgrade_begin(struct root *r, struct root_req *q);
+void upgrade_checker_event(struct root *r);
+bool upgrade_reap(struct root *r, pid_t pid);
+void upgrade_after_turn(struct root *r);
+uint64_t upgrade_cfg_hash(const struct cfg_colony *cc);
+int upgrade_check(int fd);
+int upgrade_restore(struct root *r, int fd);
+
+/* root_cupgrade.c: `upgrade --colonies` */
+void upgrade_colonies_cmd(struct root *r, struct root_client *cl, int argc, char **argv);
+bool cupgrade_reply(struct root *r, struct colony *c, uint32_t id, int code, const char *text);
+void cupgrade_link_gone(struct root *r, struct colony *c);
+
+/* root_adopt.c */
+int adopt_all(struct root *r);
+void adopt_forget(struct root *r, struct colony *c);
 
 #endif

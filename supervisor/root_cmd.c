@@ -413,7 +413,7 @@ cmd_run(struct root *r, struct root_client *cl, int argc, char **argv)
 	else if (strcmp(cmd, "_where") == 0)
 		cmd_where(r, cl, argc, argv);
 	else if (strcmp(cmd, "upgrade") == 0)
-		cmd_fail(r, cl, 1, "%s: not supported yet", cmd);
+		upgrade_cmd(r, cl, argc, argv);
 	else
 		cmd_fail(r, cl, 2, "unknown command or bad arguments: %s", cmd);
 }

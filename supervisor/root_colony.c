@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ colony_by_pid(const struct root *r, pid_t pid)
 	return NULL;
 }
 
-static void
+void
 colony_set_pid(struct root *r, struct colony *c, pid_t pid)
 {
 	if (c->pid != 0) {
@@ -397,20 +398,30 @@ void
 colony_reap(struct root *r, struct colony *c)
 {
 	siginfo_t si;
+	bool unknown = false;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL) != 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		root_log("colony %s: waitid: %s", c->name, strerror(errno));
+		/* An adopted colonyd is not our child: its status is its parent's. Whether it
+		   ended is what its pidfd says (readable once it exited). */
+		int err = errno;
+		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+		if (err == ECHILD && (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)))
+			return;
+		unknown = err == ECHILD;
+		if (!unknown)
+			root_log("colony %s: waitid: %s", c->name, strerror(err));
 	} else if (si.si_pid == 0)
 		return;		/* not yet */
+	adopt_forget(r, c);
 	bool clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (si.si_code == CLD_EXITED) {
 		c->exit_kind = PROTO_EXIT_CODE;
 		c->exit_value = si.si_status;
 	} else {
-		c->exit_kind = PROTO_EXIT_SIGNAL;
+		c->exit_kind = unknown ? PROTO_EXIT_NONE : PROTO_EXIT_SIGNAL;
 		c->exit_value = si.si_status;
 	}
 	if (cg_oom_kills(&r->cg, c->cgroup) > c->oom_base)

@@ -41,6 +41,7 @@ link_close(struct root *r, struct colony *c)
 		req_done_one(r, q);
 	}
 	cmd_link_gone(r, c);
+	cupgrade_link_gone(r, c);
 }
 
 static int
@@ -162,6 +163,8 @@ link_message(struct root *r, struct colony *c, const struct proto_msg *m, int fd
 	case PROTO_COLONY:
 		if (m->u.colony.event == PROTO_EV_GAVE_UP)
 			ctl_event(r, c->name, "gave_up", c->pid, PROTO_EXIT_NONE, 0);
+		if (m->u.colony.event == PROTO_EV_UPGRADED)
+			ctl_event(r, c->name, "upgraded", c->pid, PROTO_EXIT_NONE, 0);
 		if (m->u.colony.ready && c->child != NULL && !c->dying)
 			root_feed(r, ENG_EV_READY, c, false, ENG_TIMER_NONE);
 		break;
@@ -174,7 +177,8 @@ link_message(struct root *r, struct colony *c, const struct proto_msg *m, int fd
 			if (m->u.reply.code != 0 && q->code == 0)
 				q->code = 1;
 			req_done_one(r, q);
-		} else if (m->u.reply.id != 0)
+		} else if (m->u.reply.id != 0 &&
+		    !cupgrade_reply(r, c, m->u.reply.id, m->u.reply.code, m->u.reply.text))
 			cmd_reply(r, c, m->u.reply.id, m->u.reply.code, m->u.reply.text);
 		break;
 	default:

@@ -145,6 +145,8 @@ root_reap_orphans(struct root *r, pid_t hint)
 			colony_reap(r, c);
 			if (c->pidfd >= 0)
 				return;		/* not reapable yet: its pidfd will tell */
+		} else if (upgrade_reap(r, si.si_pid)) {
+			continue;
 		} else if (waitpid(si.si_pid, NULL, WNOHANG | __WALL) <= 0)
 			return;
 	}
@@ -173,7 +175,7 @@ root_signal(struct root *r)
 			break;
 		}
 		case SIGUSR2:
-			root_log("upgrade: not supported yet");
+			upgrade_begin(r, NULL);
 			break;
 		}
 	}
@@ -231,6 +233,9 @@ root_dispatch(struct root *r, struct epoll_event *ev)
 		if (c->events_fd >= 0)
 			colony_cg_event(r, c);
 		break;
+	case RW_UPGRADE:
+		upgrade_checker_event(r);
+		break;
 	}
 	root_drain(r);
 }
@@ -263,6 +268,7 @@ root_loop(struct root *r)
 		for (int i = 0; i < n && !r->quit; i++)
 			root_dispatch(r, &evs[i]);
 		root_bury(r);
+		upgrade_after_turn(r);
 	}
 }
 
@@ -298,6 +304,16 @@ root_check(const char *path)
 	return 0;
 }
 
+/* An fd number on the command line (an upgrade's); -1 if it is not one. */
+static int
+root_fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v > 2 && v < INT32_MAX ? (int)v : -1;
+}
+
 static void
 root_usage(void)
 {
@@ -305,8 +321,23 @@ root_usage(void)
 	exit(1);
 }
 
+/* listenfd >= 0: the control socket handed over by an upgrade. */
+
+/* The control socket: the one an upgrade handed over (kept listening across
+   exec, so no client is refused), or a new one. */
 static int
-root_start(struct root *r)
+root_listen(struct root *r, int listenfd)
+{
+	if (listenfd < 0)
+		return ctl_listen(r);
+	r->listenfd = listenfd;
+	util_set_cloexec(listenfd);
+	r->w_listen.kind = RW_LISTEN;
+	return root_watch_add(r, listenfd, EPOLLIN, &r->w_listen);
+}
+
+int
+root_start(struct root *r, int listenfd)
 {
 	char err[CFG_ERR_MAX];
 	struct eng_policy pol;
@@ -351,7 +382,7 @@ root_start(struct root *r)
 	addrs = addr_plan(r, NULL, r->cfg, err, sizeof(err));
 	if (addrs == NULL)
 		root_log("network: %s", err);
-	if (addrs == NULL || net_apply(r, r->cfg) != 0 || ctl_listen(r) != 0) {
+	if (addrs == NULL || net_apply(r, r->cfg) != 0 || root_listen(r, listenfd) != 0) {
 		net_teardown(r);	/* bridges made for a root that never ran */
 		free(addrs);
 		return -1;
@@ -383,6 +414,7 @@ root_find_self(struct root *r)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
+	snprintf(r->self_exe, sizeof(r->self_exe), "%s", buf);
 	snprintf(r->self_dir, sizeof(r->self_dir), "%s", dirname(buf));
 }
 
@@ -409,6 +441,7 @@ main(int argc, char **argv)
 	static struct root root;
 	struct root *r = &root;
 	bool check = false;
+	int state_fd = -1, check_fd = -1;
 
 	r->cfg_path = ROOT_DEFAULT_CONFIG;
 	r->epfd = r->sigfd = r->timerfd = r->listenfd = -1;
@@ -417,17 +450,34 @@ main(int argc, char **argv)
 			r->cfg_path = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check = true;
+		else if (strcmp(argv[i], "--upgrade-state") == 0 && i + 1 < argc &&
+		    (state_fd = root_fd_arg(argv[i + 1])) >= 0)
+			i++;
+		else if (strcmp(argv[i], "--check-upgrade") == 0 && i + 1 < argc &&
+		    (check_fd = root_fd_arg(argv[i + 1])) >= 0)
+			i++;
 		else
 			root_usage();
 	}
 	if (check)
 		return root_check(r->cfg_path);
+	if (check_fd >= 0)
+		return upgrade_check(check_fd);
 	root_find_self(r);
-	if (root_start(r) != 0)
-		return 1;
-	root_log("started with %zu colonies (%s cgroups)", r->cfg->n_colonies,
-	    r->cg.mode == CG_HYBRID ? "hybrid" : "unified");
-	root_feed(r, ENG_EV_START_ALL, NULL, false, ENG_TIMER_NONE);
+	if (state_fd >= 0) {
+		if (upgrade_restore(r, state_fd) != 0) {
+			root_log("upgrade: cannot take over; the colonies keep running and a "
+			    "colony-supervisor started again adopts them");
+			return 1;
+		}
+	} else {
+		if (root_start(r, -1) != 0)
+			return 1;
+		root_log("started with %zu colonies (%s cgroups)", r->cfg->n_colonies,
+		    r->cg.mode == CG_HYBRID ? "hybrid" : "unified");
+		adopt_all(r);
+		root_feed(r, ENG_EV_START_ALL, NULL, false, ENG_TIMER_NONE);
+	}
 	root_drain(r);
 	root_loop(r);
 	root_teardown(r);

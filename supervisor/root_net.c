@@ -165,6 +165,15 @@ net_ns_name(struct root *r, struct colony *c, char *out, size_t outlen)
  * The host end is "vc" and 12 hex digits of a hash of the netns name, so two
  * roots with different netns_prefix never pick the same name.
  */
+void
+net_veth_name(struct root *r, struct colony *c)
+{
+	char name[256];
+
+	net_ns_name(r, c, name, sizeof(name));
+	nns_veth_name("vc", name, c->veth);
+}
+
 int
 net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen)
 {
@@ -183,7 +192,7 @@ net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen)
 	net_ns_name(r, c, name, sizeof(name));
 	if (n != NULL) {
 		/* Before publishing: a failed attach leaves no /run/netns entry behind. */
-		nns_veth_name("vc", name, c->veth);
+		net_veth_name(r, c);
 		if (nns_veth_attach(c->netns_fd, c->veth, n->bridge, c->addr, n->prefix_len,
 		    n->gateway, n->mtu, err, errlen) != 0) {
 			c->veth[0] = '\0';

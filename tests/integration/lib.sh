@@ -57,6 +57,7 @@ assert_ne() { [ "$1" != "$2" ] || die "${3:-values equal}: '$1'"; }
 
 cleanup() {
 	local rc=$?
+	if [ -n "${BG_PIDS:-}" ]; then kill $BG_PIDS 2>/dev/null; wait $BG_PIDS 2>/dev/null || true; fi
 	if [ -n "$ROOT_PID" ] && kill -0 "$ROOT_PID" 2>/dev/null; then
 		kill -TERM "$ROOT_PID" 2>/dev/null || true
 		for _ in $(seq 100); do kill -0 "$ROOT_PID" 2>/dev/null || break; sleep 0.05; done
@@ -111,3 +112,35 @@ cg_v2() { if [ -d /sys/fs/cgroup/unified ]; then echo "/sys/fs/cgroup/unified/$C
 
 # Every pid in a cgroup subtree.
 cg_pids() { find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
+
+# --- upgrade and adoption helpers (t_upgrade_*.sh) ---
+
+# counter_ini COLONY [KEY=VALUE...]: a colony whose service "count" writes 1, 2, 3... every 10 ms.
+counter_ini() {
+	local n=$1; shift
+	printf '#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo "$i"; sleep 0.01; done\n' >"$T/count.sh"
+	chmod +x "$T/count.sh"
+	echo "[colony $n]"
+	for l in "$@"; do echo "$l"; done
+	printf '[service %s/count]\ncommand = %s/count.sh\n' "$n" "$T"
+}
+
+# consecutive FILE: the numbers ending each line of a service log follow each other, none missing.
+consecutive() {
+	awk '{ n = $NF + 0; if (NR > 1 && n != prev + 1) { print "gap after " prev ": " n; bad = 1 } prev = n }
+	     END { if (NR < 2) { print "too few lines"; bad = 1 } exit bad }' "$1"
+}
+
+# status_loop FILE: call `colonyctl status` until FILE.stop exists; one line per call in FILE.calls
+# ("ok" or "bad"), the totals "OK BAD" in FILE at the end.
+status_loop() {
+	local ok=0 bad=0
+	while [ ! -e "$1.stop" ] && [ -d "$T" ]; do
+		if ctl status >/dev/null 2>>"$1.err"; then ok=$((ok + 1)); echo ok; else bad=$((bad + 1)); echo bad; fi >>"$1.calls"
+	done
+	echo "$ok $bad" >"$1"
+}
+calls_over() { [ "$(wc -l <"$1.calls" 2>/dev/null || echo 0)" -gt "$2" ]; }
+
+# colonyd_count COLONY: processes in the colony's _colonyd cgroup.
+colonyd_count() { cat "$(cg_v2)/$1/_colonyd/cgroup.procs" 2>/dev/null | wc -l; }
