@@ -16,7 +16,7 @@ write_soak_config() {
 intensity = 1000
 period = 10s
 [service s$i/crashy]
-command = /bin/sh -c 'sleep \$((RANDOM % 5)).\$((RANDOM % 10)); exit \$((RANDOM % 3))'
+command = /bin/bash -c 'sleep \$((RANDOM % 5)).\$((RANDOM % 10)); exit \$((RANDOM % 3))'
 restart_delay_max = 1s
 stable_after = 1s
 log_max_size = 64K
