@@ -104,7 +104,7 @@ static int
 confine_held_caps(unsigned count, uint64_t *held)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct data[2] = { 0 };	/* valgrind knows capget writes only data[0] */
 	uint64_t prm;
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
@@ -513,7 +513,7 @@ static int
 confine_apply_caps(const struct confine *c, uint64_t caps, struct confine_msg *m)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct data[2] = { 0 };	/* valgrind knows capget writes only data[0] */
 
 	for (int i = 0; i < 2; i++) {
 		data[i].effective = data[i].permitted = data[i].inheritable =
