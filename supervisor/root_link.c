@@ -140,6 +140,7 @@ link_service(struct root *r, struct colony *c, const struct proto_service *m, in
 		snprintf(full, sizeof(full), "%s/%s", c->name, s->name);
 		ctl_event(r, full, proto_event_name(m->event), s->pid, s->exit_kind, s->exit_value);
 	}
+	cmd_svc_state_changed(r, c, s->name, s->state);
 }
 
 static int

@@ -22,11 +22,15 @@ fds=$(root_fds)
 # stop: SIGTERM is ignored, so cgroup.kill ends it after 500 ms.
 p=$(pid_of deaf/svc)
 ctl stop deaf/svc || die "stop failed"
-ctl status deaf >&2; sleep 1; ctl status deaf >&2
+
 state_is deaf/svc stopped || die "deaf/svc is $(field deaf/svc 2)"
 kill -0 "$p" 2>/dev/null && die "deaf/svc survived its stop"
+# start and restart return once the service runs (again): colonyctl waits for the state, not just colonyd's reply.
 ctl start deaf/svc || die "start failed"
-wait_for 5 all_running deaf/svc || die "deaf/svc did not start again"
+state_is deaf/svc running || die "deaf/svc is $(field deaf/svc 2) after start"
+p=$(pid_of deaf/svc)
+ctl restart deaf/svc || die "restart failed"
+restarted deaf/svc "$p" || die "deaf/svc is $(field deaf/svc 2) after restart"
 
 # The root's shutdown: deaf/forever waits forever for its SIGTERM, so the colony's 1 s runs out and the root kills the colony's cgroup.
 assert_eq "$(colony_pids | grep -v '^deaf')" "$before" "other colonies touched"
