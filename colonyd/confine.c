@@ -513,7 +513,7 @@ static int
 confine_apply_caps(const struct confine *c, uint64_t caps, struct confine_msg *m)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };	/* valgrind knows capget writes only data[0] */
+	struct __user_cap_data_struct data[2];
 
 	for (int i = 0; i < 2; i++) {
 		data[i].effective = data[i].permitted = data[i].inheritable =
