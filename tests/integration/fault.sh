@@ -7,7 +7,7 @@ root_fds() { ls "/proc/$ROOT_PID/fd" | wc -l; }
 colony_pids() { ctl status 2>/dev/null | awk -F'\t' '{ print $1 "=" $3 }' | sort; }
 
 # fds_settle N: the root's fd count returns to N (things in flight may hold a few for a moment).
-fds_settle() { local n=$1; wait_for 5 eval '[ "$(root_fds)" -eq '"$n"' ]' || die "root holds $(root_fds) fds, had $n: $(ls -l /proc/$ROOT_PID/fd)"; }
+fds_settle() { local n=$1; wait_for 20 eval '[ "$(root_fds)" -eq '"$n"' ]' || die "root holds $(root_fds) fds, had $n: $(ls -l /proc/$ROOT_PID/fd)"; }
 
 # stop_clean: an orderly shutdown that exits 0 and leaves no process, cgroup or netns behind.
 stop_clean() {

@@ -54,24 +54,24 @@ SH
 chmod 755 "$T/colonyd"
 sed -i "s|^colonyd = .*|colonyd = $T/colonyd|" "$CONF"
 start_root
-wait_for 10 all_running good good/s || die "good did not start: $(ctl status)"
+wait_for 30 all_running good good/s || die "good did not start: $(ctl status)"
 good=$(colony_pids | grep '^good')
 for k in $KINDS; do
-	wait_for 5 eval '[ "$(pid_of '"$k"'-x || true)" != - ]' || die "$k-x has no colonyd: $(ctl status)"
+	wait_for 20 eval '[ "$(pid_of '"$k"'-x || true)" != - ]' || die "$k-x has no colonyd: $(ctl status)"
 done
 # Each loses its link (a message from the root names it) but its colonyd keeps running.
 for k in short ver type len hello burst; do
-	wait_for 5 grep -q "colony $k-x: " "$T/root.out" || die "nothing said about $k-x: $(cat "$T/root.out")"
+	wait_for 20 grep -q "colony $k-x: " "$T/root.out" || die "nothing said about $k-x: $(cat "$T/root.out")"
 done
 kill -0 "$ROOT_PID" || die "root died"
-timeout 5 "$BUILD/colonyctl" -s "$SOCK" status >/dev/null || die "root does not answer"
+timeout 20 "$BUILD/colonyctl" -s "$SOCK" status >/dev/null || die "root does not answer"
 assert_eq "$(colony_pids | grep '^good')" "$good" "good touched"
 # Without links, stop falls back to SIGTERM; afterwards the root holds what it holds with only good.
 for k in $KINDS; do ctl stop "$k-x" >/dev/null || die "stop $k-x failed"; done
 for k in $KINDS; do state_is "$k-x" stopped || die "$k-x is $(field "$k-x" 2)"; done
 fds=$(root_fds)
 for k in $KINDS; do ctl start "$k-x" --no-wait >/dev/null 2>&1 || true; done
-wait_for 5 eval 'for k in $KINDS; do [ "$(pid_of $k-x || true)" != - ] || exit 1; done' || true
+wait_for 20 eval 'for k in $KINDS; do [ "$(pid_of $k-x || true)" != - ] || exit 1; done' || true
 for k in $KINDS; do ctl stop "$k-x" >/dev/null || die "second stop $k-x failed"; done
 fds_settle "$fds"
 assert_eq "$(colony_pids | grep '^good')" "$good" "good touched"

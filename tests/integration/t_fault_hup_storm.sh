@@ -11,15 +11,15 @@ crashy() { printf '[colony %s]\nnetwork = host\nintensity = 100000\nperiod = 1s\
 	colony_ini calm2
 } >"$CONF"
 start_root
-wait_for 10 all_running calm1 calm1/s calm2 calm2/s crash1 crash2 crash3 || die "did not start: $(ctl status)"
+wait_for 30 all_running calm1 calm1/s calm2 calm2/s crash1 crash2 crash3 || die "did not start: $(ctl status)"
 calm=$(colony_pids | grep '^calm') crash=$(colony_pids | grep -E '^crash[0-9]=')
 restarts() { field crash1/loop 5 || true; }	# status exits 3 while the service is down
-wait_for 10 eval '[ "$(restarts)" -ge 3 ]' || die "crash1/loop does not restart: $(ctl status crash1)"
+wait_for 30 eval '[ "$(restarts)" -ge 3 ]' || die "crash1/loop does not restart: $(ctl status crash1)"
 fds=$(root_fds)
 
 for _ in $(seq 200); do kill -HUP "$ROOT_PID"; done
 r0=$(restarts)
-wait_for 10 eval '[ "$(restarts)" -ge $((r0 + 3)) ]' || die "restarts stopped after the storm: $(ctl status crash1)"
+wait_for 30 eval '[ "$(restarts)" -ge $((r0 + 3)) ]' || die "restarts stopped after the storm: $(ctl status crash1)"
 kill -0 "$ROOT_PID" || die "root died"
 # The configuration did not change, so nothing else did.
 assert_eq "$(colony_pids | grep '^calm')" "$calm" "calm colonies touched"

@@ -27,9 +27,9 @@ chmod 755 "$T/chatty"
 	printf '[colony talk]\nnetwork = host\n[service talk/chatty]\ncommand = %s %s\nlog_max_size = 10M\n' "$T/chatty" "$T/beat"
 } >"$CONF"
 start_root
-wait_for 10 all_running other other/s talk talk/chatty || die "did not start: $(ctl status)"
+wait_for 30 all_running other other/s talk talk/chatty || die "did not start: $(ctl status)"
 LOG=$T/log/talk/chatty.log
-wait_for 5 grep -q '^[0-9-]*T[0-9:.]*Z line 5 ' "$LOG" || die "no log lines"
+wait_for 20 grep -q '^[0-9-]*T[0-9:.]*Z line 5 ' "$LOG" || die "no log lines"
 cd_pid=$(pid_of talk) svc_pid=$(pid_of talk/chatty) before=$(colony_pids)
 fds=$(root_fds)
 
@@ -44,7 +44,7 @@ still_there() {
 
 # Fill the file system: writes fail with ENOSPC.
 head -c 1M /dev/zero >"$T/log/filler" 2>/dev/null || true
-wait_for 5 grep -q "talk/chatty.log: write: No space left on device" "$T/root.out" || die "no warning about the full disk"
+wait_for 20 grep -q "talk/chatty.log: write: No space left on device" "$T/root.out" || die "no warning about the full disk"
 beat_moves || die "the service stalled on a full log_dir"
 still_there
 
@@ -57,7 +57,7 @@ still_there
 mount -o remount,rw "$T/log"
 rm -f "$T/log/filler"
 b=$(cat "$T/beat")
-wait_for 10 eval 'awk -v b=$b '"'"'$2 == "line" && $3 > b + 20 { f = 1 } END { exit !f }'"'"' "$LOG"' || die "logs did not resume"
+wait_for 30 eval 'awk -v b=$b '"'"'$2 == "line" && $3 > b + 20 { f = 1 } END { exit !f }'"'"' "$LOG"' || die "logs did not resume"
 still_there
 fds_settle "$fds"
 stop_clean

@@ -10,7 +10,7 @@ source "$(dirname "$0")/fault.sh"
 	printf '[colony crash]\nnetwork = host\nintensity = 100000\nperiod = 1s\n[service crash/loop]\ncommand = /bin/false\nrestart_delay_max = 10ms\n'
 } >"$CONF"
 start_root
-wait_for 10 all_running c1 c2 c3 c4 c5 c6 c7 c8 crash || die "did not start: $(ctl status)"
+wait_for 30 all_running c1 c2 c3 c4 c5 c6 c7 c8 crash || die "did not start: $(ctl status)"
 before=$(colony_pids | grep -v '^crash')
 fds=$(root_fds)
 
@@ -35,10 +35,10 @@ while time.time() < end:
     except OSError: break
 PY
 PY_PID=$!
-wait_for 10 test -e "$T/noread.ready" || die "clients not connected"
+wait_for 30 test -e "$T/noread.ready" || die "clients not connected"
 for i in $(seq 20); do
-	timeout 5 "$BUILD/colonyctl" -s "$SOCK" status c1 >/dev/null || die "status did not answer with idle readers around"
-	out=$(timeout 5 "$BUILD/colonyctl" -s "$SOCK" metrics) || die "metrics did not answer"
+	timeout 20 "$BUILD/colonyctl" -s "$SOCK" status c1 >/dev/null || die "status did not answer with idle readers around"
+	out=$(timeout 20 "$BUILD/colonyctl" -s "$SOCK" metrics) || die "metrics did not answer"
 	echo "$out" | grep -q 'colony_up{colony="c8"} 1' || die "metrics incomplete"
 done
 wait "$PY_PID" || die "the client script failed"

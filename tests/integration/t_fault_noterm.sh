@@ -13,7 +13,7 @@ deaf() { printf '[service %s]\ncommand = /bin/sh -c "trap \\"\\" TERM; exec %s/s
 	deaf deaf/forever "shutdown = infinity"
 } >"$CONF"
 start_root
-wait_for 10 all_running other other/s deaf deaf/svc deaf/forever || die "did not start: $(ctl status)"
+wait_for 30 all_running other other/s deaf deaf/svc deaf/forever || die "did not start: $(ctl status)"
 ign=$(awk '/^SigIgn:/ { print $2 }' /proc/"$(pid_of deaf/svc)"/status)
 (( 0x$ign & (1 << 14) )) || die "the service does not ignore SIGTERM (SigIgn $ign)"
 before=$(colony_pids | grep -v '^deaf')

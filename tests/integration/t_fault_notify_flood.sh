@@ -38,13 +38,13 @@ PY
 	printf '[service flood/noisy]\ncommand = /usr/bin/python3 %s %s %s/stamp\nready = notify\nautostart = no\n' "$T/flood.py" "$T/stop" "$BUILD"
 } >"$CONF"
 start_root
-wait_for 10 all_running other other/s flood flood/calm || die "did not start: $(ctl status)"
+wait_for 30 all_running other other/s flood flood/calm || die "did not start: $(ctl status)"
 cd_pid=$(pid_of flood) calm=$(pid_of flood/calm) before=$(colony_pids)
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
 cd_rss=$(rss "$cd_pid") root_rss=$(rss "$ROOT_PID") fds=$(root_fds) cd_fds=$(ls /proc/"$cd_pid"/fd | wc -l)
 
 ctl start flood/noisy --no-wait >/dev/null || die "start failed"
-wait_for 10 test -S "$T/state/notify/flood/noisy" || die "no notify socket"
+wait_for 30 test -S "$T/state/notify/flood/noisy" || die "no notify socket"
 # A process outside the service's cgroup floods the same socket; it is ignored.
 python3 - "$T/state/notify/flood/noisy" <<'PY' &
 import socket, sys
@@ -57,16 +57,16 @@ PY
 STRANGER=$!
 # The daemons answer all along: 20 status calls while it lasts, then the flood stops.
 flood_on() { ctl status flood/noisy --json | grep -q '"status":"\(n[0-9]*\|fd\)"'; }
-wait_for 10 flood_on || die "the flood did not begin: $(ctl status flood/noisy --json)"
+wait_for 30 flood_on || die "the flood did not begin: $(ctl status flood/noisy --json)"
 for _ in $(seq 20); do
-	timeout 5 "$BUILD/colonyctl" -s "$SOCK" status flood >/dev/null || die "status did not answer during the flood"
+	timeout 20 "$BUILD/colonyctl" -s "$SOCK" status flood >/dev/null || die "status did not answer during the flood"
 	flood_on || die "the flood is not on"
 done
 touch "$T/stop"
-wait_for 10 grep -q "flood over" "$T/log/flood/noisy.log" || die "the flood did not end"
+wait_for 30 grep -q "flood over" "$T/log/flood/noisy.log" || die "the flood did not end"
 wait "$STRANGER" || true
 status_done() { ctl status flood/noisy --json | grep -q '"status":"done"'; }
-wait_for 5 status_done || die "last STATUS= not shown: $(ctl status flood/noisy --json)"
+wait_for 20 status_done || die "last STATUS= not shown: $(ctl status flood/noisy --json)"
 state_is flood/noisy running || die "noisy is $(field flood/noisy 2)"
 assert_eq "$(pid_of flood)" "$cd_pid" "colonyd restarted"
 assert_eq "$(pid_of flood/calm)" "$calm" "calm restarted"

@@ -24,15 +24,15 @@ PY
 	printf '[service st/noisy]\ncommand = /usr/bin/python3 %s %s\nready = notify\nrestart = temporary\n' "$T/flood.py" "$T/go"
 } >"$CONF"
 start_root
-wait_for 10 all_running other other/s st st/calm st/noisy || die "did not start: $(ctl status)"
+wait_for 30 all_running other other/s st st/calm st/noisy || die "did not start: $(ctl status)"
 cd_pid=$(pid_of st) calm=$(pid_of st/calm) noisy=$(pid_of st/noisy)
 kill -STOP "$ROOT_PID"
 touch "$T/go"
 # colonyd drops messages rather than wait for the root; after the flood, noisy exits.
 wait_for 20 test -e "$T/go.flooded" || { kill -CONT "$ROOT_PID"; die "the flood did not end"; }
-wait_for 5 grep -q "dropping messages" "$T/root.out" || { kill -CONT "$ROOT_PID"; die "colonyd did not drop anything: the test tested nothing"; }
+wait_for 20 grep -q "dropping messages" "$T/root.out" || { kill -CONT "$ROOT_PID"; die "colonyd did not drop anything: the test tested nothing"; }
 touch "$T/go.exit"
-wait_for 10 eval '! kill -0 '"$noisy"' 2>/dev/null' || { kill -CONT "$ROOT_PID"; die "noisy did not exit"; }
+wait_for 30 eval '! kill -0 '"$noisy"' 2>/dev/null' || { kill -CONT "$ROOT_PID"; die "noisy did not exit"; }
 kill -0 "$cd_pid" || { kill -CONT "$ROOT_PID"; die "colonyd died"; }
 kill -CONT "$ROOT_PID"
 # The exit reached the root after all, with a STATUS= from after the drops (the queue holds 4096).
@@ -40,7 +40,7 @@ current() {
 	[ "$(field st/noisy 6)" = code=7 ] || return 1
 	[[ "$(ctl status st/noisy --json)" =~ \"status\":\"n([0-9]+)\" ]] && [ "${BASH_REMATCH[1]}" -ge 10000 ]
 }
-wait_for 10 current || die "the root's view is stale: $(ctl status st/noisy --json)"
+wait_for 30 current || die "the root's view is stale: $(ctl status st/noisy --json)"
 assert_eq "$(pid_of st)" "$cd_pid" "colonyd restarted"
 assert_eq "$(pid_of st/calm)" "$calm" "calm restarted"
 # Commands still work both ways.
