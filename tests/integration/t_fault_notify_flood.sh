@@ -37,6 +37,8 @@ PY
 	printf '[colony flood]\nnetwork = host\n[service flood/calm]\ncommand = %s/stamp\n' "$BUILD"
 	printf '[service flood/noisy]\ncommand = /usr/bin/python3 %s %s %s/stamp\nready = notify\nautostart = no\n' "$T/flood.py" "$T/stop" "$BUILD"
 } >"$CONF"
+# Under ASan, freed memory waits in a 256 MB quarantine; keep it small so RSS means live memory.
+export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=1:thread_local_quarantine_size_kb=64"
 start_root
 wait_for 30 all_running other other/s flood flood/calm || die "did not start: $(ctl status)"
 cd_pid=$(pid_of flood) calm=$(pid_of flood/calm) before=$(colony_pids)
