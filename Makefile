@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 PKGS    := libnl-route-3.0 libnl-3.0 libcap libseccomp inih
 DEB_PKGS := libcap-dev libnl-3-dev libnl-route-3-dev libseccomp-dev libinih-dev check pkg-config \
-	iproute2 procps redis-server curl python3 python3-prometheus-client
+	iproute2 procps redis-server curl python3 python3-prometheus-client valgrind
 B       := build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -42,7 +42,7 @@ UNIT_OBJ    := $(call obj,$(UNIT_SRC))
 
 BINS := $(B)/colony-supervisor $(B)/colonyd $(B)/colonyctl
 
-.PHONY: all deps check unit integration run install bench fuzz lint soak clean
+.PHONY: all deps check unit integration valgrind run install bench fuzz lint soak clean
 all: $(BINS) $(B)/stamp
 
 $(B)/obj/%.o: %.c
@@ -101,6 +101,15 @@ unit: $(B)/unit-tests
 
 integration: all $(B)/drive_colonyd
 	BUILD=$(abspath $(B)) bash tests/integration/run.sh
+
+# The unit suite under valgrind memcheck, in one process (CK_FORK=no) so every test's heap is checked;
+# any error or definite/indirect leak fails it. Not with SANITIZE=1 (ASan and valgrind do not mix).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect
+valgrind: deps
+	@[ "$(SANITIZE)" != 1 ] || { echo "make valgrind: not with SANITIZE=1" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(B)/unit-tests
+	CK_FORK=no $(VALGRIND) $(B)/unit-tests
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -100,8 +100,10 @@ cd_handle_cmd(struct cd *cd, const struct proto_cmd *cmd)
 		snprintf(text, sizeof(text), "unknown operation %u", cmd->op);
 		code = 1;
 	}
-	cd_send_reply(cd, cmd->id, code, text);
+	/* Drain first: the snapshots of the command's effects reach the root before the
+	   reply, so a root waiting for a state never judges one from before the command. */
 	cd_drain(cd);
+	cd_send_reply(cd, cmd->id, code, text);
 }
 
 /* The first configuration starts the colony (a bad one ends colonyd: exit 1); later ones reload. */

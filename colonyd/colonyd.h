@@ -135,6 +135,7 @@ struct cd {
 	struct cd_out *out;
 	size_t out_head, out_n, out_cap;
 	bool out_dropped_warned;
+	bool out_resync;		/* messages were dropped: send every state once the queue empties */
 	uint8_t *rbuf;			/* PROTO_MSG_MAX receive buffer */
 
 	struct cd_svc *dead;		/* removed services awaiting free() */

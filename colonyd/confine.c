@@ -97,7 +97,7 @@ static int
 confine_held_caps(unsigned count, uint64_t *held)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct data[2] = { 0 };	/* valgrind knows capget writes only data[0] */
 	uint64_t prm;
 
 	if (syscall(SYS_capget, &hdr, data) < 0)

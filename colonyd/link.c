@@ -63,20 +63,45 @@ out_clear(struct cd *cd)
 
 static void link_lost(struct cd *cd);
 
+/*
+ * Messages were dropped while the root was not reading, state changes among
+ * them: once it has caught up, queue every service's state and the colony's,
+ * so its view is current again (as for a new root, see link_accept).
+ */
+static void
+link_resync(struct cd *cd)
+{
+	bool draining = cd->draining;
+
+	cd->out_resync = false;
+	cd->draining = true;	/* queue only; link_flush sends them */
+	for (size_t i = 0; i < cd->n_svcs; i++)
+		cd_svc_send(cd->svcs[i], PROTO_EV_NONE);
+	if (cd->configured)
+		cd_send_colony(cd, PROTO_EV_NONE);
+	cd->draining = draining;
+}
+
 /* Send what is queued; on EAGAIN wait for EPOLLOUT, never block. */
 static void
 link_flush(struct cd *cd)
 {
-	while (cd->out_n > 0 && cd->w_link.fd >= 0) {
-		struct cd_out *o = &cd->out[cd->out_head];
+	for (;;) {
+		while (cd->out_n > 0 && cd->w_link.fd >= 0) {
+			struct cd_out *o = &cd->out[cd->out_head];
 
-		if (link_sendmsg(cd->w_link.fd, o->buf, o->len, o->fd) < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR)
-				break;
-			link_lost(cd);
-			return;
+			if (link_sendmsg(cd->w_link.fd, o->buf, o->len, o->fd) < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
+				    errno == EINTR)
+					break;
+				link_lost(cd);
+				return;
+			}
+			out_pop(cd);
 		}
-		out_pop(cd);
+		if (cd->out_n > 0 || !cd->out_resync || cd->w_link.fd < 0)
+			break;
+		link_resync(cd);
 	}
 	if (cd->w_link.fd >= 0)
 		cd_watch_mod(cd, &cd->w_link, EPOLLIN | (cd->out_n > 0 ? EPOLLOUT : 0));
@@ -87,10 +112,14 @@ out_push(struct cd *cd, uint8_t *buf, size_t len, int pass_fd)
 {
 	int fd = -1;
 
-	if (cd->out_n == CD_OUT_MAX) {
+	/* A full queue drops state snapshots (resent later: link_resync), never a hello or
+	   a reply, which the root waits for; those are as few as the root's commands. */
+	uint16_t type = len >= PROTO_HDR_LEN ? (uint16_t)(buf[6] | buf[7] << 8) : 0;
+	if (cd->out_n >= CD_OUT_MAX && type != PROTO_REPLY && type != PROTO_HELLO) {
 		if (!cd->out_dropped_warned)
 			cd_log(cd, "the root is not reading: dropping messages to it");
 		cd->out_dropped_warned = true;
+		cd->out_resync = true;
 		free(buf);
 		return;
 	}
@@ -225,6 +254,7 @@ link_lost(struct cd *cd)
 {
 	cd_watch_del(cd, &cd->w_link);
 	out_clear(cd);
+	cd->out_resync = false;	/* a new root gets every state anyway */
 	if (cd->exit_code < 0)
 		listen_open(cd);
 }

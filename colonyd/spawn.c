@@ -264,7 +264,7 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 	if (svc->cgfd < 0) {
 		cg_remove(&cd->cg, svc->cgrel);
 		if (cg_create(&cd->cg, svc->cgrel) < 0)
-			return spawn_fail(err, errlen, "cgroup create", svc->cgrel);
+			return spawn_fail(err, errlen, "cgroup mkdir", svc->cgrel);
 		svc->cgfd = cg_open(&cd->cg, svc->cgrel);
 		if (svc->cgfd < 0)
 			return spawn_fail(err, errlen, "cgroup open", svc->cgrel);

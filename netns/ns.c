@@ -38,11 +38,16 @@ nns_sock_open(struct nl_sock **sk, char *err, size_t errlen)
 	if (*sk == NULL)
 		return nns_fail(err, errlen, "netlink: socket: out of memory");
 	/* libnl opens it SOCK_CLOEXEC, so services never inherit it. */
+	errno = 0;
 	rc = nl_connect(*sk, NETLINK_ROUTE);
 	if (rc < 0) {
+		/* libnl maps errors like EMFILE to "Unspecific failure": say what errno says. */
+		int e = errno;
+
 		nl_socket_free(*sk);
 		*sk = NULL;
-		return nns_fail(err, errlen, "netlink: connect: %s", nl_geterror(rc));
+		return nns_fail(err, errlen, "netlink: connect: %s",
+		    rc == -NLE_FAILURE && e != 0 ? strerror(e) : nl_geterror(rc));
 	}
 	return 0;
 }

@@ -108,6 +108,8 @@ struct root_wait {
 	enum root_want want;
 	bool left;			/* WANT_RESTARTED: has left running */
 	uint32_t id;			/* WANT_REPLY: PROTO_CMD id */
+	const char *svc;		/* a service's wait: its name (in name); NULL for the colony */
+	enum root_want then;		/* a service's wait: the state to wait for after the reply */
 	char name[2 * CFG_NAME_MAX + 2];
 	struct root_wait *next;		/* in the colony's list */
 	struct root_wait *rnext;	/* in the request's list */
@@ -260,6 +262,7 @@ void ctl_close_all(struct root *r);
 void cmd_run(struct root *r, struct root_client *cl, int argc, char **argv);
 void cmd_state_changed(struct root *r, struct colony *c, enum eng_state st);
 void cmd_reply(struct root *r, struct colony *c, uint32_t id, int code, const char *text);
+void cmd_svc_state_changed(struct root *r, struct colony *c, const char *svc, enum eng_state st);
 void cmd_colony_gone(struct root *r, struct colony *c);
 void cmd_link_gone(struct root *r, struct colony *c);
 struct root_req *req_new(struct root *r, struct root_client *cl);

@@ -170,7 +170,7 @@ cmd_state_changed(struct root *r, struct colony *c, enum eng_state st)
 	while (again) {
 		again = false;
 		for (struct root_wait *w = c->waits; w != NULL; w = w->next) {
-			int code = wait_verdict(w, st);
+			int code = w->svc != NULL ? -1 : wait_verdict(w, st);
 			if (code < 0)
 				continue;
 			wait_done(r, w, code, code ? eng_state_name(st) : NULL);
@@ -178,6 +178,38 @@ cmd_state_changed(struct root *r, struct colony *c, enum eng_state st)
 			break;
 		}
 	}
+}
+
+/* The same for a service, from its colonyd's snapshots. */
+void
+cmd_svc_state_changed(struct root *r, struct colony *c, const char *svc, enum eng_state st)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (struct root_wait *w = c->waits; w != NULL; w = w->next) {
+			int code = w->svc != NULL && strcmp(w->svc, svc) == 0 ? wait_verdict(w, st) : -1;
+			if (code < 0)
+				continue;
+			wait_done(r, w, code, code ? eng_state_name(st) : NULL);
+			again = true;
+			break;
+		}
+	}
+}
+
+/* colonyd took a service's start/stop/restart: now wait for the state, as for a colony. */
+static void
+cmd_svc_accepted(struct root *r, struct colony *c, struct root_wait *w)
+{
+	for (size_t i = 0; i < c->n_svcs; i++)
+		if (strcmp(c->svcs[i].name, w->svc) == 0) {
+			w->want = w->then;
+			cmd_svc_state_changed(r, c, w->svc, c->svcs[i].state);
+			return;
+		}
+	wait_done(r, w, w->then == WANT_STOPPED ? 0 : 1, w->then == WANT_STOPPED ? NULL : "removed");
 }
 
 void
@@ -189,7 +221,10 @@ cmd_reply(struct root *r, struct colony *c, uint32_t id, int code, const char *t
 			if (text != NULL && *text != '\0')
 				util_str_printf(code == 0 ? &q->out : &q->err, "%s%s", text,
 				    text[strlen(text) - 1] == '\n' ? "" : "\n");
-			wait_done(r, w, code >= 0 && code <= 5 ? code : 1, NULL);
+			if (code == 0 && w->svc != NULL && w->then != WANT_REPLY)
+				cmd_svc_accepted(r, c, w);
+			else
+				wait_done(r, w, code >= 0 && code <= 5 ? code : 1, NULL);
 			return;
 		}
 }
@@ -198,7 +233,7 @@ void
 cmd_link_gone(struct root *r, struct colony *c)
 {
 	for (struct root_wait *w = c->waits; w != NULL;) {
-		if (w->want != WANT_REPLY) {
+		if (w->want != WANT_REPLY && w->svc == NULL) {
 			w = w->next;
 			continue;
 		}
@@ -260,9 +295,13 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 			    name, c->name);
 			q->code = q->code > 1 ? q->code : 1;
 		} else if (wait) {
+			/* The reply says colonyd took it; the wait goes on until the state is reached. */
 			struct root_wait *w = wait_add(q, c, WANT_REPLY, name);
-			if (w != NULL)
+			if (w != NULL) {
 				w->id = id;
+				w->svc = w->name + strlen(c->name) + 1;
+				w->then = op <= PROTO_OP_RESTART ? wants[op] : WANT_REPLY;	/* kill: the reply */
+			}
 		}
 		return;
 	}

@@ -145,6 +145,7 @@ link_service(struct root *r, struct colony *c, const struct proto_service *m, in
 		ctl_event(r, full, proto_event_name(m->event), s->pid,
 		    about_exit ? s->exit_kind : PROTO_EXIT_NONE, s->exit_value);
 	}
+	cmd_svc_state_changed(r, c, s->name, s->state);
 }
 
 static int

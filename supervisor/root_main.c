@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "supervisor/root.h"
@@ -272,6 +273,42 @@ root_loop(struct root *r)
 	}
 }
 
+/*
+ * At exit, reap the orphans of the colonies just killed. A cgroup reports empty
+ * before its last tasks are zombies reparented to us, so a service killed with
+ * its colonyd may still be on its way: left behind, it would stay a zombie of
+ * an init that may never reap it. Wait for stragglers, but at most 1 s in all
+ * (a process that left its cgroup may live on): the event loop is over.
+ */
+static void
+root_reap_final(struct root *r)
+{
+	struct timespec left = { 1, 0 }, t0, t1;
+	sigset_t chld;
+	siginfo_t si;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		root_reap_orphans(r);
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0)
+			return;		/* ECHILD: no children left */
+		if (si.si_pid != 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (sigtimedwait(&chld, NULL, &left) < 0 && errno == EAGAIN)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long ns = (left.tv_sec - (t1.tv_sec - t0.tv_sec)) * 1000000000L +
+		    left.tv_nsec - (t1.tv_nsec - t0.tv_nsec);
+		if (ns <= 0)
+			return;
+		left.tv_sec = ns / 1000000000L;
+		left.tv_nsec = ns % 1000000000L;
+	}
+}
+
 /* Everything the root made goes: netns, veths, bridges it created, cgroups, the socket. */
 static void
 root_teardown(struct root *r)
@@ -283,6 +320,7 @@ root_teardown(struct root *r)
 			net_colony_down(r, c);
 			colony_cg_remove(r, c);
 		}
+	root_reap_final(r);
 	net_teardown(r);
 	cg_remove(&r->cg, r->cfg->sup.cgroup_name);
 	ctl_flush_all(r);

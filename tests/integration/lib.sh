@@ -10,6 +10,11 @@ CGNAME="colonytest-$ID"
 NSPREFIX="ct$ID-"
 ROOT_PID=""
 export COLONY_SOCKET=$SOCK
+# Sanitizer builds (make check SANITIZE=1) report into $T/san, where cleanup notices them:
+# a daemon's report would otherwise vanish in its output while the test still passes.
+mkdir -p "$T/san"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$T/san/asan"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$T/san/ubsan"
 
 log() { echo "# $*" >&2; }
 die() { echo "FAIL: $*" >&2; exit 1; }
@@ -75,6 +80,11 @@ cleanup() {
 		[ -d "/sys/fs/cgroup/$c/$CGNAME" ] && find "/sys/fs/cgroup/$c/$CGNAME" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
 	for n in /run/netns/"$NSPREFIX"*; do [ -e "$n" ] && ip netns del "$(basename "$n")" 2>/dev/null || true; done
+	# Any sanitizer report, from any process of the test, fails it.
+	if compgen -G "$T/san/*" >/dev/null; then
+		for f in "$T"/san/*; do echo "--- sanitizer report $f" >&2; head -60 "$f" >&2; done
+		[ $rc -ne 0 ] || rc=1
+	fi
 	if [ $rc -ne 0 ]; then
 		echo "--- root output" >&2; tail -50 "$T/root.out" >&2 2>/dev/null || true
 	fi
