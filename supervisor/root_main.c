@@ -290,7 +290,7 @@ root_reap_final(struct root *r)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	for (;;) {
-		root_reap_orphans(r);
+		root_reap_orphans(r, 0);	/* 0: no hint, walk every child */
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0)
 			return;		/* ECHILD: no children left */
