@@ -273,7 +273,7 @@ cd_drain(struct cd *cd)
 
 /* Drop queued events of a service that is going away. */
 void
-cd_forget_events(struct cd *cd, struct cd_svc *svc)
+cd_forget_events(struct cd *cd, const struct cd_svc *svc)
 {
 	for (size_t i = 0; i < cd->q_n; i++) {
 		struct cd_qev *e = &cd->q[(cd->q_head + i) % cd->q_cap];

@@ -252,7 +252,12 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 	struct colony *c;
 	const char *svc;
 
-	cmd_resolve(r, name, &c, &svc);
+	/* The callers resolved every name before; check again rather than trust it. */
+	if (cmd_resolve(r, name, &c, &svc) != 0) {
+		util_str_printf(&q->err, "colony-supervisor: no such colony or service: %s\n", name);
+		q->code = q->code > 4 ? q->code : 4;
+		return;
+	}
 	if (svc != NULL) {
 		uint32_t id = ++r->next_id ? r->next_id : ++r->next_id;
 		if (c->sock < 0 || link_send_cmd(r, c, op, svc, sig, id) != 0) {
@@ -264,6 +269,12 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 			if (w != NULL)
 				w->id = id;
 		}
+		return;
+	}
+	/* A colony takes start, stop and restart only (kill goes to its pidfd, in cmd_kill). */
+	if (op < PROTO_OP_START || op > PROTO_OP_RESTART) {
+		util_str_printf(&q->err, "colony-supervisor: %s: not an operation on a colony\n", name);
+		q->code = q->code > 2 ? q->code : 2;
 		return;
 	}
 	if (wait)
