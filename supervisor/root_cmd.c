@@ -170,6 +170,7 @@ cmd_state_changed(struct root *r, struct colony *c, enum eng_state st)
 	while (again) {
 		again = false;
 		for (struct root_wait *w = c->waits; w != NULL; w = w->next) {
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): wait_done unlinks w from c->waits before freeing it */
 			int code = wait_verdict(w, st);
 			if (code < 0)
 				continue;
