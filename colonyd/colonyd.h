@@ -176,7 +176,7 @@ void cd_feed_timer(struct cd *cd, struct cd_svc *svc, enum eng_timer timer);
 void cd_run_actions(struct cd *cd, uint64_t now_ms);
 void cd_drain(struct cd *cd);
 void cd_check_all_ended(struct cd *cd);
-void cd_forget_events(struct cd *cd, struct cd_svc *svc);
+void cd_forget_events(struct cd *cd, const struct cd_svc *svc);
 void cd_svc_send(struct cd_svc *svc, enum proto_event ev);
 
 /* exit.c: a service's processes ending */

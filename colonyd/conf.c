@@ -1,5 +1,6 @@
 /* conf.c: turns the colony configuration from the root into services and engine children, first time and on reload. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ cd_conf_unref(struct cd_conf *conf)
 static void
 svc_set_cfg(struct cd_svc *svc, struct cd_conf *conf, const struct cfg_service *cfg)
 {
+	assert(conf->refs > 0);	/* the caller's reference: the unref below never frees conf */
 	conf->refs++;
 	cd_conf_unref(svc->conf);
 	svc->conf = conf;

@@ -105,8 +105,8 @@ confine_held_caps(unsigned count, uint64_t *held)
 	prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
 	*held = 0;
 	for (unsigned cap = 0; cap < count && cap < 64; cap++)
-		if ((prm & confine_cap_bit(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			*held |= confine_cap_bit(cap);
+		if ((prm & confine_cap_bit((int)cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			*held |= confine_cap_bit((int)cap);
 	return 0;
 }
 

@@ -26,6 +26,19 @@ fd_arg(const char *s)
 	return *s != '\0' && *end == '\0' && v > 2 && v < 1 << 30 ? (int)v : -1;
 }
 
+/* A bad fd must stop colonyd here: read as 0 it would talk to stdin as the link. */
+static int
+fd_arg_or_die(const char *opt, const char *s)
+{
+	int fd = fd_arg(s);
+
+	if (fd < 0) {
+		fprintf(stderr, "colonyd: %s %s: not a file descriptor number above 2\n", opt, s);
+		exit(1);
+	}
+	return fd;
+}
+
 static int
 parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 {
@@ -46,12 +59,12 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 				usage();
 			snprintf(cd->colony, sizeof(cd->colony), "%s", optarg);
 			break;
-		case 'f': *fd = atoi(optarg); break;
+		case 'f': *fd = fd_arg_or_die("--fd", optarg); break;
 		case 's': cd->state_dir = optarg; break;
 		case 'l': cd->log_dir = optarg; break;
 		case 'g': cd->cgrel = optarg; break;
 		case 'a': break;	/* adoption of a running colony: handled like a fresh link */
-		case 'u': *state_fd = fd_arg(optarg); break;
+		case 'u': *state_fd = fd_arg_or_die("--upgrade-state", optarg); break;
 		default: usage();
 		}
 	}

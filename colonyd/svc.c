@@ -1,5 +1,6 @@
 /* svc.c: feeds events to the engine one at a time (FIFO) and carries out its actions for each service. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,6 +187,8 @@ act_one(struct cd *cd, const struct eng_action *a, uint64_t now_ms)
 {
 	struct cd_svc *svc = a->child ? eng_child_data(a->child) : NULL;
 
+	/* engine.h: every action but ALL_READY, GIVE_UP and DONE (the last three) names a child. */
+	assert(svc != NULL || a->type >= ENG_ACT_ALL_READY);
 	switch (a->type) {
 	case ENG_ACT_SPAWN: act_spawn(cd, svc); break;
 	case ENG_ACT_SIGNAL: act_signal(svc); break;
@@ -273,7 +276,7 @@ cd_drain(struct cd *cd)
 
 /* Drop queued events of a service that is going away. */
 void
-cd_forget_events(struct cd *cd, struct cd_svc *svc)
+cd_forget_events(struct cd *cd, const struct cd_svc *svc)
 {
 	for (size_t i = 0; i < cd->q_n; i++) {
 		struct cd_qev *e = &cd->q[(cd->q_head + i) % cd->q_cap];

@@ -203,9 +203,13 @@ cfg_unescape(char *s)
 		if (c < 0x20 || c == 0x7f)
 			return -1;
 		if (c == '\\') {
+			static const char hex[] = "0123456789abcdef";
 			unsigned v;
-			if (s[1] != 'x' || sscanf(s + 2, "%2x", &v) != 1 ||
-			    strspn(s + 2, "0123456789abcdef") < 2 || v == 0)
+			/* Exactly two lowercase hex digits, as the writer makes them. */
+			if (s[1] != 'x' || strspn(s + 2, hex) < 2)
+				return -1;
+			v = (unsigned)(strchr(hex, s[2]) - hex) << 4 | (unsigned)(strchr(hex, s[3]) - hex);
+			if (v == 0)
 				return -1;
 			c = (unsigned char)v;
 			s += 3;

@@ -243,9 +243,14 @@ ctl_logs_cmd(int argc, char **argv)
 	char *name = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-			lines = strtol(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "-f") == 0)
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			char *end;
+
+			errno = 0;
+			lines = strtol(argv[++i], &end, 10);
+			if (argv[i][0] == '\0' || *end != '\0' || lines < 0 || errno != 0)
+				ctl_usage("logs: -n takes a number of lines");
+		} else if (strcmp(argv[i], "-f") == 0)
 			follow = true;
 		else if (argv[i][0] != '-' && name == NULL && strchr(argv[i], '/') != NULL)
 			name = argv[i];

@@ -1,6 +1,7 @@
 /* engine.c: the pure OTP supervision engine: events in, actions out (see engine.h). */
 #include "supervisor/engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,7 @@ ring_grow(struct eng_ring *r, unsigned limit)
 
 	if (r->n < r->cap)
 		return true;
+	assert(r->n == r->cap);	/* n never exceeds cap, so with cap 0 the copy below does not run */
 	if (cap > limit)
 		cap = limit;
 	t = malloc(cap * sizeof(*t));

@@ -170,6 +170,7 @@ cmd_state_changed(struct root *r, struct colony *c, enum eng_state st)
 	while (again) {
 		again = false;
 		for (struct root_wait *w = c->waits; w != NULL; w = w->next) {
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): wait_done unlinks w from c->waits before freeing it */
 			int code = w->svc != NULL ? -1 : wait_verdict(w, st);
 			if (code < 0)
 				continue;
@@ -287,7 +288,12 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 	struct colony *c;
 	const char *svc;
 
-	cmd_resolve(r, name, &c, &svc);
+	/* The callers resolved every name before; check again rather than trust it. */
+	if (cmd_resolve(r, name, &c, &svc) != 0) {
+		util_str_printf(&q->err, "colony-supervisor: no such colony or service: %s\n", name);
+		q->code = q->code > 4 ? q->code : 4;
+		return;
+	}
 	if (svc != NULL) {
 		uint32_t id = ++r->next_id ? r->next_id : ++r->next_id;
 		if (c->sock < 0 || link_send_cmd(r, c, op, svc, sig, id) != 0) {
@@ -303,6 +309,12 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 				w->then = op <= PROTO_OP_RESTART ? wants[op] : WANT_REPLY;	/* kill: the reply */
 			}
 		}
+		return;
+	}
+	/* A colony takes start, stop and restart only (kill goes to its pidfd, in cmd_kill). */
+	if (op < PROTO_OP_START || op > PROTO_OP_RESTART) {
+		util_str_printf(&q->err, "colony-supervisor: %s: not an operation on a colony\n", name);
+		q->code = q->code > 2 ? q->code : 2;
 		return;
 	}
 	if (wait)

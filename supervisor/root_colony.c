@@ -105,7 +105,7 @@ colony_unlink(struct root *r, struct colony *c)
 
 	while (*pp != NULL && *pp != c)
 		pp = &(*pp)->hnext;
-	if (*pp == c) {
+	if (*pp != NULL) {	/* then *pp == c */
 		*pp = c->hnext;
 		r->n_colonies--;
 	}

@@ -13,10 +13,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "supervisor/request.h"
 #include "supervisor/root.h"
 
-#define CTL_REQ_MAX (64 * 1024)
-#define CTL_ARGS_MAX 4096
 #define CTL_OUT_MAX (256u * 1024 * 1024)	/* a status of 10,000 colonies fits */
 #define CTL_EVENTS_MAX (1024u * 1024)		/* a subscriber further behind is dropped */
 #define CTL_CLIENTS_MAX 8192
@@ -287,28 +286,22 @@ ctl_error(struct root *r, struct root_client *cl, const char *msg)
 	ctl_finish(r, cl, 2);
 }
 
-/* A complete request: argv strings, each NUL-terminated. */
-static void
-ctl_request(struct root *r, struct root_client *cl, const char *p, size_t len)
+/* Runs the request once it is all in: 0 while more bytes are needed, 1 run, -1 refused. */
+static int
+ctl_request(struct root *r, struct root_client *cl)
 {
-	char *argv[CTL_ARGS_MAX + 1];
-	int argc = 0;
+	char *argv[CTL_ARGS_MAX + 1], err[64];
+	int argc = ctl_parse_request(cl->in, cl->in_len, argv, CTL_ARGS_MAX, err, sizeof(err));
 
-	if (len == 0 || p[len - 1] != '\0') {
-		ctl_error(r, cl, "malformed request");
-		return;
+	if (argc <= 0) {
+		if (argc < 0)
+			ctl_error(r, cl, err);
+		return argc;
 	}
-	for (size_t i = 0; i < len; i += strlen(p + i) + 1) {
-		if (argc == CTL_ARGS_MAX) {
-			ctl_error(r, cl, "too many arguments");
-			return;
-		}
-		argv[argc++] = (char *)p + i;
-	}
-	argv[argc] = NULL;
 	cl->done = true;	/* one request per connection; input after it is ignored */
 	root_timer_cancel(r, &cl->idle);
 	cmd_run(r, cl, argc, argv);
+	return 1;
 }
 
 static void
@@ -330,18 +323,9 @@ ctl_read(struct root *r, struct root_client *cl)
 		if (cl->done)
 			continue;
 		cl->in_len += (size_t)n;
-		if (cl->in_len < 4)
-			continue;
-		uint32_t want = cl->in[0] | cl->in[1] << 8 | cl->in[2] << 16 | (uint32_t)cl->in[3] << 24;
-		if (want > CTL_REQ_MAX) {
-			ctl_error(r, cl, "request too large");
+		int rc = ctl_request(r, cl);
+		if (rc < 0 || (rc > 0 && cl->fd < 0))
 			return;
-		}
-		if (cl->in_len >= 4 + (size_t)want) {
-			ctl_request(r, cl, (const char *)cl->in + 4, want);
-			if (cl->fd < 0)
-				return;
-		}
 	}
 }
 

@@ -1,5 +1,6 @@
 /* root_eng.c: feeds the root-level engine through a FIFO queue and carries out its actions. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,8 @@ root_act_removed(struct root *r, struct colony *c)
 static void
 root_act(struct root *r, const struct eng_action *a, struct colony *c)
 {
+	/* engine.h: every action but ALL_READY, GIVE_UP and DONE (the last three) names a child. */
+	assert(c != NULL || a->type >= ENG_ACT_ALL_READY);
 	switch (a->type) {
 	case ENG_ACT_SPAWN:
 		if (colony_spawn(r, c) == 0)

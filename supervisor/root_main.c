@@ -39,6 +39,7 @@ root_log(const char *fmt, ...)
 		n = sizeof(buf) - 21;
 	/* One write per line so that lines of concurrent writers do not interleave. */
 	memmove(buf + 19, buf, (size_t)n);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a prefix; the '\n' ends buf below */
 	memcpy(buf, "colony-supervisor: ", 19);
 	n += 19;
 	if ((size_t)n > sizeof(buf) - 1)

@@ -99,19 +99,18 @@ root_timer_set(struct root *r, struct root_timer *t, uint64_t deadline)
 void
 root_timer_arm(struct root *r)
 {
-	uint64_t want = r->heap_len ? r->heap[0]->deadline : 0;
+	uint64_t want = 0;
 	struct itimerspec its;
 
+	/* A zero it_value disarms the timerfd, so a deadline of 0 (long due) arms at 1 ms. */
+	if (r->heap_len)
+		want = r->heap[0]->deadline != 0 ? r->heap[0]->deadline : 1;
 	if (want == r->armed)
 		return;
 	memset(&its, 0, sizeof(its));
 	if (want != 0) {
-		if (want == 0)
-			want = 1;
 		its.it_value.tv_sec = (time_t)(want / 1000);
 		its.it_value.tv_nsec = (long)(want % 1000) * 1000000L;
-		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-			its.it_value.tv_nsec = 1;
 	}
 	if (timerfd_settime(r->timerfd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
 		root_log("timerfd_settime: %s", strerror(errno));

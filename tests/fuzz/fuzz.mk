@@ -28,7 +28,7 @@ USES_fuzz_proto_down := supervisor
 USES_fuzz_config     := config supervisor
 USES_fuzz_split      := config
 USES_fuzz_notify     := colonyd config supervisor netns
-USES_fuzz_ctl        := root supervisor
+USES_fuzz_ctl        := supervisor
 SRC_fuzz_proto_up    := tests/fuzz/fuzz_proto.c
 SRC_fuzz_proto_down  := tests/fuzz/fuzz_proto.c
 DEF_fuzz_proto_up    := -DFUZZ_DIR=PROTO_DIR_UP
