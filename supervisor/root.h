@@ -149,6 +149,9 @@ struct root {
 	struct eng *eng;
 	int epfd, sigfd, timerfd, listenfd;
 	struct root_watch w_sig, w_timer, w_listen;
+	struct root_watch w_upgrade;	/* the upgrade checker's pidfd; lives here, not in
+					   the freed upgrade state: a stale event in the
+					   same epoll batch must not read freed memory */
 	bool pid1, shutting_down, quit;
 	int exit_code;
 	char self_dir[2048];

@@ -37,7 +37,6 @@ struct root_upgrade {
 	struct root_req *req;		/* the `colonyctl upgrade` waiting, or NULL (SIGUSR2) */
 	int checker_pidfd;
 	pid_t checker_pid;
-	struct root_watch w;
 	bool quiescing;
 	struct root_timer deadline;
 	int *keep;			/* fds named by the document */
@@ -311,8 +310,8 @@ upg_spawn_checker(struct root *r, struct root_upgrade *u, int statefd)
 		return -1;
 	u->checker_pid = pid;
 	u->checker_pidfd = pidfd;
-	u->w = (struct root_watch){ RW_UPGRADE, u };
-	root_watch_add(r, pidfd, EPOLLIN, &u->w);
+	r->w_upgrade = (struct root_watch){ RW_UPGRADE, NULL };
+	root_watch_add(r, pidfd, EPOLLIN, &r->w_upgrade);
 	return 0;
 }
 
