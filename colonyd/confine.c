@@ -351,6 +351,10 @@ confine_prepare_seccomp(struct confine *c, const struct cfg_service *svc,
 		snprintf(why, whylen, "seccomp_init failed");
 		return -1;
 	}
+	/* A binary tree of syscall numbers rather than a linear list: fewer BPF
+	   instructions run on every syscall of the service (libseccomp >= 2.5).
+	   Only a speed-up: an older library that refuses it builds the same rules. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (confine_add_compat_arches(ctx, why, whylen) < 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(confine_default_deny) / sizeof(char *); i++)
