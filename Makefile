@@ -60,8 +60,15 @@ $(B)/libcolony.a: $(LIB_OBJ)
 $(B)/colony-supervisor: $(ROOT_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(ROOT_OBJ) $(B)/libcolony.a $(PKG_LIBS)
 
+# One colonyd runs per colony: libseccomp, libcap and libinih linked in (when their archives
+# are installed) spare each one the loader's work and the private pages of their relocations.
+static_a = $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a 2>/dev/null))
+comma := ,
+COLONYD_STATIC := $(if $(and $(call static_a,seccomp),$(call static_a,cap),$(call static_a,inih)),\
+	-Wl$(comma)-Bstatic -lseccomp -lcap -linih -Wl$(comma)-Bdynamic)
+
 $(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a
-	$(CC) $(LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_STATIC) $(PKG_LIBS)
 
 $(B)/colonyctl: $(CTL_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(B)/libcolony.a $(PKG_LIBS)

@@ -117,7 +117,20 @@ confine_prepare_groups(struct confine *c, const struct cfg_service *svc,
 	struct passwd *pw = NULL;
 	int size = 16;
 
-	/* `user` as written may be a number; the uid is what was resolved. */
+	/* Resolved by the root when it loaded the file: no user database here
+	   (and no NSS module loaded into every colonyd). */
+	if (svc->n_groups > 0) {
+		c->groups = malloc(svc->n_groups * sizeof(gid_t));
+		if (c->groups == NULL) {
+			snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
+			return -1;
+		}
+		memcpy(c->groups, svc->groups, svc->n_groups * sizeof(gid_t));
+		c->n_groups = svc->n_groups;
+		return 0;
+	}
+	/* A definition from an older root, without them: look them up.
+	   `user` as written may be a number; the uid is what was resolved. */
 	if (svc->user != NULL && (pw = getpwnam(svc->user)) != NULL && pw->pw_uid != svc->uid)
 		pw = NULL;
 	if (pw == NULL)
@@ -351,6 +364,10 @@ confine_prepare_seccomp(struct confine *c, const struct cfg_service *svc,
 		snprintf(why, whylen, "seccomp_init failed");
 		return -1;
 	}
+	/* A binary tree of syscall numbers rather than a linear list: fewer BPF
+	   instructions run on every syscall of the service (libseccomp >= 2.5).
+	   Only a speed-up: an older library that refuses it builds the same rules. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (confine_add_compat_arches(ctx, why, whylen) < 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(confine_default_deny) / sizeof(char *); i++)

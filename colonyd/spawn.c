@@ -263,7 +263,8 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 	 */
 	if (svc->cgfd < 0) {
 		cg_remove(&cd->cg, svc->cgrel);
-		if (cg_create(&cd->cg, svc->cgrel) < 0)
+		/* v2 only: a service stays in the colony's v1 cgroups (colonyd(8)). */
+		if (cg_create(&cd->cg, svc->cgrel, 0) < 0)
 			return spawn_fail(err, errlen, "cgroup mkdir", svc->cgrel);
 		svc->cgfd = cg_open(&cd->cg, svc->cgrel);
 		if (svc->cgfd < 0)

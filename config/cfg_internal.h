@@ -37,6 +37,16 @@ struct cfg_seen_file {
 	ino_t ino;
 };
 
+/* The last supplementary group look-up of a load (groups.c). */
+struct cfg_groups_cache {
+	bool valid;
+	char *user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *list;
+	size_t n;
+};
+
 struct cfg_ctx {
 	struct cfg *cfg;
 	char *err;
@@ -52,6 +62,7 @@ struct cfg_ctx {
 	size_t n_files;
 	size_t *colony_hash;		/* open addressing: index + 1, 0 = empty */
 	size_t hash_cap;
+	struct cfg_groups_cache groups;
 };
 
 /* Errors: "FILE:LINE: message" for the current line, or for an explicit origin. */
@@ -61,6 +72,10 @@ void cfg_error_at(struct cfg_ctx *ctx, const char *file, int line, const char *f
 	__attribute__((format(printf, 4, 5)));
 void cfg_verror_at(char *err, size_t errlen, const char *file, int line,
 	const char *fmt, va_list ap);
+
+/* groups.c: s->groups from the user database (cached for the load); -1 out of memory. */
+int cfg_resolve_groups(struct cfg_ctx *ctx, struct cfg_service *s);
+void cfg_groups_cache_free(struct cfg_ctx *ctx);
 
 /* values.c */
 bool cfg_valid_name(const char *s);

@@ -60,6 +60,8 @@ struct cfg_service {
 	uid_t uid;			/* resolved at load time; default 0 */
 	gid_t gid;			/* `group`, else the user's primary group */
 	bool has_group;			/* `group` was given */
+	gid_t *groups;			/* supplementary groups, resolved at load time */
+	size_t n_groups;		/* 0: unresolved (colonyd then looks them up) */
 	char *working_directory;	/* default "/" */
 	char **environment;		/* "KEY=value" strings, NULL-terminated (may be empty) */
 	uint64_t limit_nofile;		/* 0 = unset (inherit) */

@@ -61,7 +61,9 @@ static bool
 cfg_service_creds_equal(const struct cfg_service *a, const struct cfg_service *b)
 {
 	return cfg_str_equal(a->user, b->user) && a->uid == b->uid && a->gid == b->gid &&
-	    a->has_group == b->has_group && a->caps_mode == b->caps_mode &&
+	    a->has_group == b->has_group && a->n_groups == b->n_groups &&
+	    (a->n_groups == 0 || memcmp(a->groups, b->groups, a->n_groups * sizeof(gid_t)) == 0) &&
+	    a->caps_mode == b->caps_mode &&
 	    cfg_ints_equal(a->caps, a->n_caps, b->caps, b->n_caps) &&
 	    a->no_new_privileges == b->no_new_privileges && a->seccomp == b->seccomp &&
 	    cfg_ints_equal(a->seccomp_deny, a->n_seccomp_deny, b->seccomp_deny,

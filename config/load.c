@@ -402,6 +402,7 @@ cfg_load_common(const char *path, const char *text, char *err, size_t errlen)
 		rc = cfg_finish(&ctx);
 	free(ctx.files);
 	free(ctx.colony_hash);
+	cfg_groups_cache_free(&ctx);
 	if (rc < 0) {
 		cfg_free(ctx.cfg);
 		return NULL;

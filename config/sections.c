@@ -256,6 +256,7 @@ cfg_service_release(struct cfg_service *s)
 	cfg_strv_free(s->environment);
 	free(s->seccomp_deny);
 	free(s->seccomp_allow);
+	free(s->groups);
 }
 
 void

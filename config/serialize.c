@@ -27,7 +27,7 @@ _Static_assert(sizeof(uid_t) == sizeof(unsigned), "uid_t is an unsigned int");
 _Static_assert(sizeof(gid_t) == sizeof(unsigned), "gid_t is an unsigned int");
 
 enum cfg_skind { S_U64, S_UINT, S_INT, S_BOOL, S_STR, S_ADDR, S_NETNAME, S_HOSTNAME,
-	S_ARGV, S_ENV, S_EXIT, S_CAP, S_SYSCALL };
+	S_ARGV, S_ENV, S_EXIT, S_CAP, S_SYSCALL, S_GID };
 
 struct cfg_skey {
 	const char *name;
@@ -79,6 +79,7 @@ static const struct cfg_skey cfg_service_skeys[] = {
 	{ "uid", S_UINT, SV(uid), 0, UINT32_MAX },
 	{ "gid", S_UINT, SV(gid), 0, UINT32_MAX },
 	{ "has_group", S_BOOL, SV(has_group), 0, 1 },
+	{ "sgid", S_GID, SV(groups), 0, UINT32_MAX - 1 },
 	{ "working_directory", S_STR, SV(working_directory), 0, 0 },
 	{ "env", S_ENV, SV(environment), 0, 0 },
 	{ "limit_nofile", S_U64, SV(limit_nofile), 0, UINT64_MAX },
@@ -174,6 +175,8 @@ cfg_colony_serialize(const struct cfg_colony *c, size_t *len)
 		cfg_put_int_list(f, "cap", s->caps, s->n_caps);
 		cfg_put_int_list(f, "deny", s->seccomp_deny, s->n_seccomp_deny);
 		cfg_put_int_list(f, "allow", s->seccomp_allow, s->n_seccomp_allow);
+		for (size_t g = 0; g < s->n_groups; g++)
+			fprintf(f, "sgid %u\n", (unsigned)s->groups[g]);
 	}
 	fputs("end\n", f);
 	if (ferror(f)) {
@@ -264,6 +267,14 @@ cfg_set_list(struct cfg_service *s, const struct cfg_skey *k, void *p, const cha
 			return -1;
 		s->caps[s->n_caps++] = (int)n;
 		return 0;
+	case S_GID: {
+		gid_t *g = s->n_groups < 65536 ? realloc(s->groups, (s->n_groups + 1) * sizeof(gid_t)) : NULL;
+		if (g == NULL)
+			return -1;
+		g[s->n_groups++] = (gid_t)n;
+		s->groups = g;
+		return 0;
+	}
 	default: {
 		bool deny = p == (void *)&s->seccomp_deny;
 		return cfg_push_int(deny ? &s->seccomp_deny : &s->seccomp_allow,
@@ -276,7 +287,7 @@ static bool
 cfg_is_numeric(enum cfg_skind kind)
 {
 	return kind == S_U64 || kind == S_UINT || kind == S_INT || kind == S_BOOL ||
-	    kind == S_EXIT || kind == S_CAP || kind == S_SYSCALL;
+	    kind == S_EXIT || kind == S_CAP || kind == S_SYSCALL || kind == S_GID;
 }
 
 static int

@@ -113,6 +113,11 @@ cfg_finish_service(struct cfg_ctx *ctx, const struct cfg_colony *c, struct cfg_s
 		s->success_exit_status[0] = success_default;
 		s->n_success_exit_status = 1;
 	}
+	/* Here, once, rather than in every colonyd: a look-up may load NSS modules. */
+	if (cfg_resolve_groups(ctx, s) < 0) {
+		cfg_error_at(ctx, s->origin.file, s->origin.line, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 

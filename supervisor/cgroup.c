@@ -116,8 +116,15 @@ enable_controllers(const struct cg_root *r, const char *rel)
 	}
 }
 
+unsigned
+cg_v1_needed(const struct cg_limits *l)
+{
+	return (l->memory_max ? CG_V1_MEMORY : 0u) | (l->pids_max ? CG_V1_PIDS : 0u) |
+	    (l->cpu_max_percent || l->cpu_weight ? CG_V1_CPU : 0u);
+}
+
 int
-cg_create(const struct cg_root *r, const char *rel)
+cg_create(const struct cg_root *r, const char *rel, unsigned v1)
 {
 	char path[4096];
 
@@ -127,7 +134,7 @@ cg_create(const struct cg_root *r, const char *rel)
 	for (int i = 0; i < 3; i++) {
 		const char *b = v1_base(r, i);
 
-		if (b && (path_of(path, sizeof(path), b, rel, NULL) < 0 || util_mkdir_p(path, 0755) < 0))
+		if (b && (v1 & (1u << i)) && (path_of(path, sizeof(path), b, rel, NULL) < 0 || util_mkdir_p(path, 0755) < 0))
 			return -1;
 	}
 	return 0;
@@ -197,24 +204,26 @@ write_pid(const char *base, const char *rel, pid_t pid)
 	return util_write_file(path, num);
 }
 
+/* One write per hierarchy: each is a migration under the kernel's global
+   cgroup_threadgroup_rwsem (an RCU grace period), so only the ones asked for. */
 int
-cg_attach_v1(const struct cg_root *r, const char *rel, pid_t pid)
+cg_attach_v1(const struct cg_root *r, const char *rel, pid_t pid, unsigned v1)
 {
 	for (int i = 0; i < 3; i++) {
 		const char *b = v1_base(r, i);
 
-		if (b && write_pid(b, rel, pid) < 0)
+		if (b && (v1 & (1u << i)) && write_pid(b, rel, pid) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 int
-cg_attach(const struct cg_root *r, const char *rel, pid_t pid)
+cg_attach(const struct cg_root *r, const char *rel, pid_t pid, unsigned v1)
 {
 	if (write_pid(r->v2, rel, pid) < 0)
 		return -1;
-	return cg_attach_v1(r, rel, pid);
+	return cg_attach_v1(r, rel, pid, v1);
 }
 
 /* Old kernels have no cgroup.kill: SIGKILL every pid listed, in rel and below. */
@@ -356,23 +365,24 @@ set_limits_v1(const struct cg_root *r, const char *rel, const struct cg_limits *
 {
 	char v[64];
 
-	if (r->memory[0]) {
-		snprintf(v, sizeof(v), "%" PRId64, l->memory_max ? (int64_t)l->memory_max : (int64_t)-1);
+	/* Only the controllers with a limit: colonyd joins no other v1 cgroup (cg_v1_needed). */
+	if (r->memory[0] && l->memory_max) {
+		snprintf(v, sizeof(v), "%" PRIu64, l->memory_max);
 		if (write_value(r->memory, rel, "memory.limit_in_bytes", v, err, errlen) < 0)
 			return -1;
 	} else if (l->memory_max) {
 		snprintf(err, errlen, "memory_max: no memory controller on this host");
 		return -1;
 	}
-	if (r->pids[0]) {
+	if (r->pids[0] && l->pids_max) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->pids_max);
-		if (write_value(r->pids, rel, "pids.max", l->pids_max ? v : "max", err, errlen) < 0)
+		if (write_value(r->pids, rel, "pids.max", v, err, errlen) < 0)
 			return -1;
 	} else if (l->pids_max) {
 		snprintf(err, errlen, "pids_max: no pids controller on this host");
 		return -1;
 	}
-	if (r->cpu[0]) {
+	if (r->cpu[0] && (l->cpu_max_percent || l->cpu_weight)) {
 		if (write_value(r->cpu, rel, "cpu.cfs_period_us", "100000", err, errlen) < 0)
 			return -1;
 		snprintf(v, sizeof(v), "%d", l->cpu_max_percent ? (int)l->cpu_max_percent * 1000 : -1);
@@ -438,28 +448,53 @@ cg_oom_kills(const struct cg_root *r, const char *rel)
 
 /*
  * Hybrid host: services live in v2 sub-cgroups only (a v1 move costs ~10 ms a
- * spawn), so their v1 memory cgroup is empty; count the resident set of the
- * processes of the v2 cgroup instead.
+ * spawn), and colonyd joins the v1 memory cgroup only when the colony has a
+ * memory_max; otherwise count the resident set of the processes of the v2
+ * cgroup and of the cgroups below it (pages shared between them count twice).
  */
 static uint64_t
-rss_of_procs(const char *v2, const char *rel)
+rss_of_tree(const char *dir, int depth)
 {
 	char path[4096], buf[8192], st[4096];
 	uint64_t total = 0;
+	DIR *d;
+	struct dirent *de;
 
-	if (path_of(path, sizeof(path), v2, rel, "cgroup.procs") < 0 ||
-	    util_read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
-	for (char *p = buf, *end; *p != '\0'; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-		const char *v = util_read_file(path, st, sizeof(st)) > 0 ? strstr(st, "\nVmRSS:") : NULL;
-		if (v != NULL)
-			total += strtoull(v + 7, NULL, 10) * 1024;	/* "VmRSS:\t  1234 kB" */
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) < (int)sizeof(path) &&
+	    util_read_file(path, buf, sizeof(buf)) >= 0) {
+		for (char *p = buf, *end; *p != '\0'; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+			const char *v = util_read_file(path, st, sizeof(st)) > 0 ? strstr(st, "\nVmRSS:") : NULL;
+			if (v != NULL)
+				total += strtoull(v + 7, NULL, 10) * 1024;	/* "VmRSS:\t  1234 kB" */
+		}
 	}
+	if (depth >= 8 || (d = opendir(dir)) == NULL)
+		return total;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
+			total += rss_of_tree(path, depth + 1);
+	}
+	closedir(d);
 	return total;
+}
+
+/* The v1 memory cgroup's charge, when some process is in it (colonyd joined it). */
+static bool
+v1_memory_used(const struct cg_root *r, const char *rel, uint64_t *bytes)
+{
+	char path[4096], buf[64];
+
+	if (r->memory[0] == '\0' || path_of(path, sizeof(path), r->memory, rel, "cgroup.procs") < 0 ||
+	    util_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	*bytes = read_u64(r->memory, rel, "memory.usage_in_bytes");
+	return true;
 }
 
 int
@@ -474,10 +509,9 @@ cg_read_stats(const struct cg_root *r, const char *rel, struct cg_stats *s)
 		    util_read_file(path, buf, sizeof(buf)) >= 0)
 			s->cpu_usec = keyed_value(buf, "usage_usec");
 	} else {
-		if (r->memory[0])
-			s->memory_bytes = read_u64(r->memory, rel, "memory.usage_in_bytes");
-		if (s->memory_bytes == 0)
-			s->memory_bytes = rss_of_procs(r->v2, rel);
+		if (!v1_memory_used(r, rel, &s->memory_bytes) &&
+		    path_of(path, sizeof(path), r->v2, rel, NULL) == 0)
+			s->memory_bytes = rss_of_tree(path, 0);
 		/* cpuacct is mounted with cpu on most hosts; cpu.stat (v2 file) exists on the v2 side too */
 		if (path_of(path, sizeof(path), r->v2, rel, "cpu.stat") == 0 &&
 		    util_read_file(path, buf, sizeof(buf)) >= 0)

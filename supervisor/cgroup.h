@@ -41,17 +41,27 @@ struct cg_stats {
 /* Detect the mode with statfs(2), the way crun does. */
 int cg_detect(struct cg_root *r, char *err, size_t errlen);
 
-/* mkdir -p of rel in v2 (and in the v1 controllers on hybrid); EEXIST is fine.
+/* v1 controller masks (hybrid hosts): the hierarchies a cgroup is mirrored in and joined. */
+#define CG_V1_MEMORY	1u
+#define CG_V1_PIDS	2u
+#define CG_V1_CPU	4u
+#define CG_V1_ALL	7u
+
+/* The v1 controllers a colony needs: those it sets a limit for. Joining a v1
+   cgroup costs an RCU grace period, so a colony without limits joins none. */
+unsigned cg_v1_needed(const struct cg_limits *l);
+/* mkdir -p of rel in v2 (and in the v1 controllers of the mask v1 on hybrid); EEXIST is fine.
    On a v2 host, enables the memory, pids and cpu controllers below the parent. */
-int cg_create(const struct cg_root *r, const char *rel);
+int cg_create(const struct cg_root *r, const char *rel, unsigned v1);
 /* Remove rel (rmdir of it and its sub-cgroups, deepest first, in every hierarchy). */
 int cg_remove(const struct cg_root *r, const char *rel);
 /* O_DIRECTORY|O_PATH-compatible fd of the v2 directory, for CLONE_INTO_CGROUP. */
 int cg_open(const struct cg_root *r, const char *rel);
-/* Move pid into rel in the v1 controllers (hybrid); a no-op on pure v2. */
-int cg_attach_v1(const struct cg_root *r, const char *rel, pid_t pid);
-/* Move pid into rel in every hierarchy (fallback when CLONE_INTO_CGROUP is unavailable). */
-int cg_attach(const struct cg_root *r, const char *rel, pid_t pid);
+/* Move pid into rel in the v1 controllers of the mask v1 (hybrid); a no-op on pure v2. */
+int cg_attach_v1(const struct cg_root *r, const char *rel, pid_t pid, unsigned v1);
+/* Move pid into rel in v2 and in the v1 controllers of the mask v1 (fallback when
+   CLONE_INTO_CGROUP is unavailable). */
+int cg_attach(const struct cg_root *r, const char *rel, pid_t pid, unsigned v1);
 /* SIGKILL everything in rel: cgroup.kill, or a walk of cgroup.procs on old kernels. */
 int cg_kill(const struct cg_root *r, const char *rel);
 /* 1 if rel has processes (cgroup.events "populated 1"), 0 if empty. */
@@ -60,10 +70,11 @@ int cg_populated(const struct cg_root *r, const char *rel);
 int cg_events_open(const struct cg_root *r, const char *rel);
 /* 1/0 from an fd returned by cg_events_open (pread at offset 0). */
 int cg_events_populated(int fd);
-/* Write the colony limits (v2 files, or the v1 controllers on hybrid). */
+/* Write the colony limits (v2 files, or on hybrid the v1 controllers of cg_v1_needed(l)). */
 int cg_set_limits(const struct cg_root *r, const char *rel, const struct cg_limits *l,
     char *err, size_t errlen);
-/* Read accounting; missing files read as 0. */
+/* Read accounting; missing files read as 0. On hybrid, memory is the v1 memory
+   cgroup's charge when a process is in it, else the RSS sum of the v2 subtree. */
 int cg_read_stats(const struct cg_root *r, const char *rel, struct cg_stats *s);
 /* Count of oom kills recorded for rel (memory.events oom_kill, or v1 memory.oom_control). */
 uint64_t cg_oom_kills(const struct cg_root *r, const char *rel);

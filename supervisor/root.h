@@ -219,6 +219,8 @@ void colony_unlink(struct root *r, struct colony *c);
 void colony_free(struct root *r, struct colony *c);
 void colony_mirror_reset(struct colony *c);
 int colony_spawn(struct root *r, struct colony *c);
+/* Hybrid host: the v1 controllers colonyd joins (those the colony limits); 0 on pure v2. */
+unsigned colony_v1(const struct root *r, const struct colony *c);
 void colony_reap(struct root *r, struct colony *c);
 void colony_cleanup(struct root *r, struct colony *c);
 void colony_cg_event(struct root *r, struct colony *c);

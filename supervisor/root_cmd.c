@@ -422,13 +422,13 @@ cmd_where(struct root *r, struct root_client *cl, int argc, char **argv)
 		if (c->pid <= 0)
 			return util_str_free(&s), cmd_fail(r, cl, 3, "%s: not running", c->name);
 		snprintf(rel, sizeof(rel), "%s/_exec", c->cgroup);
-		if (cg_create(&r->cg, rel) != 0)
+		if (cg_create(&r->cg, rel, colony_v1(r, c)) != 0)
 			return util_str_free(&s), cmd_fail(r, cl, 1, "cgroup %s: %s", rel, strerror(errno));
 		util_str_printf(&s, "pid=%d\ncgroup=%s/%s\n", (int)c->pid, r->cg.v2, rel);
-		/* Hybrid host: the v1 mirrors carry the colony's limits; join them too. */
+		/* Hybrid host: the v1 mirrors carry the colony's limits; join those colonyd joined. */
 		const char *v1[] = { r->cg.memory, r->cg.pids, r->cg.cpu };
-		for (size_t i = 0; r->cg.mode == CG_HYBRID && i < 3; i++)
-			if (v1[i][0] != '\0')
+		for (size_t i = 0; i < 3; i++)
+			if (v1[i][0] != '\0' && (colony_v1(r, c) & (1u << i)))
 				util_str_printf(&s, "cgroup=%s/%s\n", v1[i], rel);
 	}
 	if (s.len)

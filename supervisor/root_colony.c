@@ -229,6 +229,7 @@ struct spawn_ctx {
 	struct colony *c;
 	int sock;		/* the child's end */
 	bool attach;		/* fallback: join the cgroup ourselves */
+	unsigned v1;		/* hybrid: the v1 controllers to join (cg_v1_needed) */
 	char cg_colonyd[300];
 	char *argv[16];
 };
@@ -245,9 +246,9 @@ spawn_child(struct spawn_ctx *x)
 		signal(s, SIG_DFL);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
-	if (x->attach && cg_attach(&x->r->cg, x->cg_colonyd, 0) != 0)
+	if (x->attach && cg_attach(&x->r->cg, x->cg_colonyd, 0, 0) != 0)
 		what = "cgroup attach";
-	else if (x->r->cg.mode == CG_HYBRID && cg_attach_v1(&x->r->cg, x->c->cgroup, 0) != 0)
+	else if (x->v1 != 0 && cg_attach_v1(&x->r->cg, x->c->cgroup, 0, x->v1) != 0)
 		what = "v1 cgroup attach";
 	else if (x->c->netns_fd >= 0 && setns(x->c->netns_fd, CLONE_NEWNET) != 0)
 		what = "setns";
@@ -297,6 +298,17 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	return pid;
 }
 
+unsigned
+colony_v1(const struct root *r, const struct colony *c)
+{
+	const struct cfg_colony *cc = c->cfg;
+
+	if (r->cg.mode != CG_HYBRID || cc == NULL)
+		return 0;
+	struct cg_limits lim = { cc->memory_max, cc->pids_max, cc->cpu_max_percent, cc->cpu_weight };
+	return cg_v1_needed(&lim);
+}
+
 static int
 spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 {
@@ -322,7 +334,10 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	if (c->killed)
 		cg_remove(&r->cg, c->cgroup);
 	c->killed = false;
-	if (cg_create(&r->cg, x->cg_colonyd) != 0) {
+	/* Only the v1 controllers with a limit: each v1 join costs an RCU grace period. */
+	x->v1 = colony_v1(r, c);
+	if ((x->v1 != 0 && cg_create(&r->cg, c->cgroup, x->v1) != 0) ||
+	    cg_create(&r->cg, x->cg_colonyd, 0) != 0) {
 		root_log("colony %s: cgroup %s: mkdir: %s", c->name, x->cg_colonyd, strerror(errno));
 		return -1;
 	}

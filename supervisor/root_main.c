@@ -414,7 +414,7 @@ root_start(struct root *r, int listenfd)
 		root_log("signalfd/timerfd: %s", strerror(errno));
 		return -1;
 	}
-	if (cg_create(&r->cg, r->cfg->sup.cgroup_name) != 0) {
+	if (cg_create(&r->cg, r->cfg->sup.cgroup_name, CG_V1_ALL) != 0) {
 		root_log("cgroup %s: %s", r->cfg->sup.cgroup_name, strerror(errno));
 		return -1;
 	}

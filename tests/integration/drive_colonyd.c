@@ -251,30 +251,29 @@ start_colonyd(const char *colonyd, struct cfg *c, const char *colony, int sock)
 {
 	const struct cfg_colony *col = cfg_find_colony(c, colony);
 	char leaf[300], err[256];
+	struct cg_limits l;
+	unsigned v1;
 	pid_t pid;
 
 	if (col == NULL)
 		return -1;
+	l = (struct cg_limits){ col->memory_max, col->pids_max, col->cpu_max_percent, col->cpu_weight };
+	v1 = cg_v1_needed(&l);
 	snprintf(cgtop, sizeof(cgtop), "colonydrive-%d", (int)getpid());
 	snprintf(cgcol, sizeof(cgcol), "%s/%s", cgtop, colony);
 	snprintf(leaf, sizeof(leaf), "%s/_colonyd", cgcol);
-	if (cg_create(&cg, leaf) < 0) {
+	if (cg_create(&cg, cgcol, v1) < 0 || cg_create(&cg, leaf, 0) < 0) {
 		fprintf(stderr, "drive_colonyd: cg_create(%s): %s\n", leaf, strerror(errno));
 		return -1;
 	}
-	{
-		struct cg_limits l = { col->memory_max, col->pids_max, col->cpu_max_percent,
-			col->cpu_weight };
-
-		if (cg_set_limits(&cg, cgcol, &l, err, sizeof(err)) < 0)
-			fprintf(stderr, "drive_colonyd: limits: %s\n", err);
-	}
+	if (cg_set_limits(&cg, cgcol, &l, err, sizeof(err)) < 0)
+		fprintf(stderr, "drive_colonyd: limits: %s\n", err);
 	if ((col->namespaces & CFG_NS_PID) && unshare(CLONE_NEWPID) < 0)
 		fprintf(stderr, "drive_colonyd: unshare(CLONE_NEWPID): %s\n", strerror(errno));
 	pid = fork();
 	if (pid == 0) {
 		/* as the root does (CONTRACTS): v2 leaf _colonyd, v1 the colony itself */
-		if (cg_attach(&cg, leaf, getpid()) < 0 || cg_attach_v1(&cg, cgcol, getpid()) < 0 ||
+		if (cg_attach(&cg, leaf, getpid(), 0) < 0 || cg_attach_v1(&cg, cgcol, getpid(), v1) < 0 ||
 		    unshare((int)clone_flags(col)) < 0 ||
 		    dup2(sock, 3) < 0) {
 			perror("drive_colonyd: child set-up");

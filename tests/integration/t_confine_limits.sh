@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_confine_limits.sh: colony limits reach the colony cgroup (v2 files or v1 controllers); an OOM kill is reported as oom; a fork bomb stays inside its colony.
+# t_confine_limits.sh: colony limits reach the colony cgroup (v2 files or v1 controllers, joined only for a limit set); an OOM kill is reported as oom; a fork bomb stays inside its colony.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_confine.sh"
 
@@ -42,6 +42,20 @@ if [ -d /sys/fs/cgroup/unified ]; then
 	assert_eq "$(cat /sys/fs/cgroup/cpu/"$CGNAME"/bomb/cpu.cfs_period_us)" 100000 "v1 cpu period"
 	assert_eq "$(cat /sys/fs/cgroup/cpu/"$CGNAME"/bomb/cpu.shares)" 512 "v1 cpu.shares for cpu_weight 50"
 	PIDS_CURRENT=/sys/fs/cgroup/pids/$CGNAME/bomb/pids.current
+	# colonyd joins a v1 cgroup only for a controller the colony limits (each join costs an
+	# RCU grace period); a service stays where its colonyd is.
+	v1of() { grep -E "^[0-9]+:([a-z]+,)*$2(,[a-z]+)*:" "/proc/$1/cgroup" | cut -d: -f3; }
+	for c in memory pids cpu; do
+		assert_eq "$(v1of "$(pid_of bomb)" $c)" "/$CGNAME/bomb" "bomb's colonyd in v1 $c"
+		assert_ne "$(v1of "$(pid_of calm)" $c)" "/$CGNAME/calm" "calm's colonyd (no limits) in v1 $c"
+		assert_ne "$(v1of "$calm" $c)" "/$CGNAME/calm" "calm/s (no limits) in v1 $c"
+	done
+	assert_eq "$(v1of "$(pid_of mem)" memory)" "/$CGNAME/mem" "mem's colonyd in v1 memory"
+	assert_ne "$(v1of "$(pid_of mem)" pids)" "/$CGNAME/mem" "mem's colonyd (no pids_max) in v1 pids"
+	[ -d /sys/fs/cgroup/memory/"$CGNAME"/calm ] && die "a v1 memory cgroup was made for calm"
+	# Its memory is then the resident set of its processes (colonyd and calm/s): above 1 MB.
+	calm_mem=$(ctl metrics | awk '/^colony_memory_bytes\{colony="calm"\}/ { print $2 }')
+	[ -n "$calm_mem" ] && [ "$calm_mem" -gt 1000000 ] || die "calm's memory: '$calm_mem'"
 else
 	assert_eq "$(cat /sys/fs/cgroup/"$CGNAME"/mem/memory.max)" 67108864 "memory.max"
 	assert_eq "$(cat /sys/fs/cgroup/"$CGNAME"/bomb/pids.max)" 32 "pids.max"

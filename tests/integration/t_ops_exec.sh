@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 {
 	supervisor_section
-	colony_ini x "network = private"
+	colony_ini x "network = private" "memory_max = 1G"
 	colony_ini off "network = private" "autostart = no"
 } >"$CONF"
 start_root
@@ -20,9 +20,11 @@ assert_ne "$inside" "$(readlink /proc/self/ns/net)" "exec's netns is not the hos
 cg=$(ctl exec x -- sh -c 'grep "^0::" /proc/self/cgroup')
 assert_eq "$cg" "0::/$CGNAME/x/_exec" "exec's v2 cgroup"
 [ -d "$(cg_v2)/x/_exec" ] && die "the _exec leaf was left behind"
-# On a hybrid host the v1 memory hierarchy (the colony's limits) is joined too.
+# On a hybrid host the v1 memory hierarchy (the colony's memory_max) is joined too, and not
+# the pids one (no pids_max).
 if [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/unified ]; then
 	assert_eq "$(ctl exec x -- sh -c 'grep ":memory:" /proc/self/cgroup | cut -d: -f3')" "/$CGNAME/x/_exec" "v1 memory cgroup"
+	assert_ne "$(ctl exec x -- sh -c 'grep ":pids:" /proc/self/cgroup | cut -d: -f3')" "/$CGNAME/x/_exec" "v1 pids cgroup"
 fi
 # stdin, stdout and the exit status pass through.
 assert_eq "$(echo hello | ctl exec x -- cat)" hello "stdin/stdout"

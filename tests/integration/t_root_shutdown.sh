@@ -17,9 +17,10 @@ pids=$(cg_pids "$(cg_v2)")
 ls /run/netns/ | grep >/dev/null "^${NSPREFIX}" || die "no netns published"
 rc=0; stop_root TERM || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM"
-# Dead means gone or a zombie: a killed grandchild may wait a moment for init to reap it.
-alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-for p in $pids; do alive "$p" && die "process $p survived the shutdown: $(cat /proc/$p/status 2>/dev/null | head -3)"; done
+# Gone, or a zombie: it has exited (the root saw every cgroup empty) and waits for init to reap
+# it, which on a busy host can come after the root's own exit.
+alive() { local st; st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null); [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]; }
+for p in $pids; do alive "$p" && die "process $p survived the shutdown: $(grep '^State' "/proc/$p/status")"; done
 [ -d "$(cg_v2)" ] && die "cgroup $(cg_v2) left behind"
 for c in memory pids cpu; do [ -d "/sys/fs/cgroup/$c/$CGNAME" ] && die "v1 $c cgroup left behind"; done
 ls /run/netns/ | grep >/dev/null "^${NSPREFIX}" && die "netns left behind"

@@ -23,7 +23,8 @@ setup(void)
 	ck_assert_msg(cg_detect(&root, err, sizeof(err)) == 0, "%s", err);
 	snprintf(rel, sizeof(rel), "colonytest-unit-%d", (int)getpid());
 	snprintf(leaf, sizeof(leaf), "%s/web/_colonyd", rel);
-	ck_assert_int_eq(cg_create(&root, leaf), 0);
+	ck_assert_int_eq(cg_create(&root, rel, CG_V1_ALL), 0);
+	ck_assert_int_eq(cg_create(&root, leaf, 0), 0);
 }
 
 static void
@@ -41,7 +42,7 @@ spawn_into(const char *where)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		cg_attach(&root, where, 0);
+		cg_attach(&root, where, 0, 0);
 		/* a grandchild too, so a kill must reach more than the main process */
 		if (fork() == 0)
 			for (;;) pause();
@@ -120,6 +121,56 @@ START_TEST(limits_written)
 }
 END_TEST
 
+START_TEST(v1_needed_by_limits)
+{
+	struct cg_limits none = { 0 }, mem = { .memory_max = 1 << 20 }, pids = { .pids_max = 5 };
+	struct cg_limits cpu = { .cpu_weight = 5 }, quota = { .cpu_max_percent = 10 };
+
+	ck_assert_uint_eq(cg_v1_needed(&none), 0);
+	ck_assert_uint_eq(cg_v1_needed(&mem), CG_V1_MEMORY);
+	ck_assert_uint_eq(cg_v1_needed(&pids), CG_V1_PIDS);
+	ck_assert_uint_eq(cg_v1_needed(&cpu), CG_V1_CPU);
+	ck_assert_uint_eq(cg_v1_needed(&quota), CG_V1_CPU);
+}
+END_TEST
+
+/* Hybrid: only the limited controllers get a v1 mirror, and only those are written. */
+START_TEST(v1_only_where_limited)
+{
+	struct cg_limits l = { .pids_max = 7 };
+	char err[256], path[512], sub[200];
+	struct stat st;
+
+	if (root.mode != CG_HYBRID)
+		return;
+	snprintf(sub, sizeof(sub), "%s/pidsonly", rel);
+	ck_assert_int_eq(cg_create(&root, sub, cg_v1_needed(&l)), 0);
+	ck_assert_msg(cg_set_limits(&root, sub, &l, err, sizeof(err)) == 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/%s/pids.max", root.pids, sub);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/%s", root.memory, sub);
+	ck_assert_int_eq(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/%s", root.memory, leaf);
+	ck_assert_int_eq(stat(path, &st), -1);
+}
+END_TEST
+
+/* A process only in the v2 tree (hybrid: in no v1 memory cgroup of ours) still shows its memory. */
+START_TEST(stats_memory_of_v2_only_tree)
+{
+	struct cg_stats s;
+	pid_t pid = spawn_into(leaf);
+	int status;
+
+	for (int i = 0; i < 200 && cg_populated(&root, rel) != 1; i++)
+		usleep(5000);
+	ck_assert_int_eq(cg_read_stats(&root, rel, &s), 0);
+	ck_assert_uint_gt(s.memory_bytes, 0);
+	cg_kill(&root, rel);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+END_TEST
+
 START_TEST(open_and_stats)
 {
 	struct cg_stats s;
@@ -144,6 +195,9 @@ cgroup_suite(void)
 	tcase_add_test(tc, create_populate_kill_empty);
 	tcase_add_test(tc, limits_written);
 	tcase_add_test(tc, open_and_stats);
+	tcase_add_test(tc, v1_needed_by_limits);
+	tcase_add_test(tc, v1_only_where_limited);
+	tcase_add_test(tc, stats_memory_of_v2_only_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }

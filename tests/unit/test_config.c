@@ -485,6 +485,28 @@ START_TEST(test_users_groups)
 	ck_assert_uint_eq(s[2].gid, 4242);
 	ck_assert_uint_eq(s[3].uid, 0);
 	ck_assert_uint_eq(s[3].gid, 3);
+	/* Supplementary groups, resolved at load: getgrouplist always lists the gid itself;
+	   a numeric uid without a passwd entry gets only its group. */
+	for (int i = 0; i < 4; i++) {
+		bool has_gid = false;
+		for (size_t g = 0; g < s[i].n_groups; g++)
+			has_gid |= s[i].groups[g] == s[i].gid;
+		ck_assert_msg(has_gid, "service %d: its gid is not among its groups", i);
+	}
+	ck_assert_uint_eq(s[2].n_groups, 1);
+	/* They travel to colonyd, and a change of them is a change of the service. */
+	size_t len;
+	char *text = cfg_colony_serialize(&c->colonies[0], &len);
+	struct cfg_colony *back = cfg_colony_parse(text, len, err, sizeof(err));
+	ck_assert_msg(back != NULL, "%s", err);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_uint_eq(back->services[i].n_groups, s[i].n_groups);
+		ck_assert(cfg_service_equal(&back->services[i], &s[i]));
+	}
+	back->services[3].groups[0] += 1;
+	ck_assert(!cfg_service_equal(&back->services[3], &s[3]));
+	cfg_colony_free(back);
+	free(text);
 	cfg_free(c);
 }
 END_TEST

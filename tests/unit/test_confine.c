@@ -742,6 +742,23 @@ cmp_gid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Groups resolved by the root's loader are applied as given: colonyd looks nothing up. */
+START_TEST(groups_from_the_definition)
+{
+	struct cfg_service svc;
+	struct confine_run r = { 0 };
+	gid_t given[] = { 4243, 77, 4244 };
+
+	svc_init(&svc, "4242", 4242, 4243);
+	svc.groups = given;
+	svc.n_groups = 3;
+	run_confined(&svc, &r);
+	assert_applied();
+	ck_assert_str_eq(need("Gid"), "4243\t4243\t4243\t4243");
+	ck_assert_str_eq(need("Groups"), "77 4243 4244");
+}
+END_TEST
+
 START_TEST(supplementary_groups)
 {
 	struct cfg_service svc;
@@ -935,6 +952,7 @@ confine_suite(void)
 	tcase_add_test(tc, working_directory_as_user);
 	tcase_add_test(tc, id_errors);
 	tcase_add_test(tc, numeric_uid_without_passwd);
+	tcase_add_test(tc, groups_from_the_definition);
 	tcase_add_test(tc, supplementary_groups);
 #if defined(__x86_64__)
 	tcase_add_test(tc, compat_arch);
