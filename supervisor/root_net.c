@@ -38,11 +38,67 @@ net_same(const struct root_net *n, const struct cfg_network *cn)
 	    n->gateway == cn->gateway && n->mtu == cn->mtu;
 }
 
+/*
+ * What we did to a bridge is also written to state_dir/bridges/<bridge>
+ * ("created" or "addr"), so a root that adopts colonies after a crash still
+ * deletes the bridges its predecessor made, and only those.
+ */
+static char net_marks[4096];
+
+static void
+net_mark_path(const char *bridge, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/%s", net_marks, bridge);
+}
+
+static void
+net_mark(const struct root_net *n)
+{
+	char path[4200];
+	FILE *f;
+
+	if (net_marks[0] == '\0')
+		return;
+	net_mark_path(n->bridge, path, sizeof(path));
+	if (!n->created && !n->addr_added) {
+		(void)unlink(path);
+		return;
+	}
+	if (util_mkdir_p(net_marks, 0755) != 0 || (f = fopen(path, "we")) == NULL) {
+		root_log("network %s: cannot record %s: %s", n->name, path, strerror(errno));
+		return;
+	}
+	fputs(n->created ? "created\n" : "addr\n", f);
+	fclose(f);
+}
+
+/* A bridge that exists already: did a previous root of ours make it? */
+static void
+net_recall(struct root_net *n)
+{
+	char path[4200], buf[32];
+
+	if (net_marks[0] == '\0')
+		return;
+	net_mark_path(n->bridge, path, sizeof(path));
+	if (util_read_file(path, buf, sizeof(buf)) < 0)
+		return;
+	if (strcmp(buf, "created\n") == 0)
+		n->created = true;
+	else if (strcmp(buf, "addr\n") == 0)
+		n->addr_added = true;
+}
+
 /* Take the gateway off a bridge we only borrowed, or delete the bridge we made. */
 static void
 net_release(const struct root_net *n, bool whole)
 {
-	char err[256];
+	char err[256], path[4200];
+
+	if (net_marks[0] != '\0' && (whole || !n->created)) {
+		net_mark_path(n->bridge, path, sizeof(path));
+		(void)unlink(path);
+	}
 
 	if (n->created && whole) {
 		if (nns_link_delete(n->bridge, err, sizeof(err)) != 0)
@@ -66,6 +122,8 @@ net_ensure(struct root_net *n)
 		root_log("network %s: %s", n->name, err);
 		return -1;
 	}
+	if (!created && !n->created && !n->addr_added)
+		net_recall(n);
 	if (created) {
 		n->fresh = NET_MADE_NOW;
 		n->created = true;
@@ -74,6 +132,7 @@ net_ensure(struct root_net *n)
 		n->fresh = NET_ADDED_NOW;
 		n->addr_added = n->addr_added || !n->created;
 	}
+	net_mark(n);
 	return 0;
 }
 
@@ -125,6 +184,8 @@ net_apply(struct root *r, const struct cfg *newc)
 {
 	struct root_net *fresh = NULL;
 
+	if (net_marks[0] == '\0')	/* state_dir is fixed at start-up */
+		snprintf(net_marks, sizeof(net_marks), "%s/bridges", r->cfg->sup.state_dir);
 	for (size_t i = 0; i < newc->n_networks; i++) {
 		const struct cfg_network *cn = &newc->networks[i];
 		struct root_net *old = net_by_bridge(r->nets, cn->bridge);
