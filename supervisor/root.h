@@ -184,6 +184,7 @@ struct root {
 	char self_exe[4096];		/* the path we were started from: the installed binary */
 	struct root_upgrade *up;
 	bool upgrade_now;		/* quiescing is over: exec after this loop turn */
+	bool orphans_due;		/* a colony emptied: reap what its colonyd left us */
 	struct root_colony_upgrade *cup;	/* `upgrade --colonies` rollout */
 };
 

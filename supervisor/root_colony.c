@@ -471,6 +471,9 @@ colony_emptied(struct root *r, struct colony *c)
 	/* colonyd is gone with its cgroup: let its exit reach the engine before EMPTY. */
 	if (c->pidfd >= 0)
 		colony_reap(r, c);
+	/* A colonyd that died before its services left them to us, and their
+	   SIGCHLDs may have merged with colonyd's: reap them after this turn. */
+	r->orphans_due = true;
 	if (c->child != NULL && !c->dying)
 		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
 }

@@ -130,7 +130,8 @@ root_sigchld_from_colonyd(struct root *r, pid_t pid)
  * the kernel, which is O(colonies), so it runs only for a SIGCHLD that did not come
  * from a colonyd. It peeks first (WNOWAIT): a colonyd's exit goes through
  * colony_reap, never a blind waitpid(-1). An orphan whose SIGCHLD merged with a
- * colonyd's is reaped at the next orphan's SIGCHLD.
+ * colonyd's is reaped once its colony's cgroup is empty (orphans_due): orphans
+ * only reach the root when a colonyd dies before its services.
  */
 static void
 root_reap_orphans(struct root *r, pid_t hint)
@@ -269,6 +270,11 @@ root_loop(struct root *r)
 		}
 		for (int i = 0; i < n && !r->quit; i++)
 			root_dispatch(r, &evs[i]);
+		if (r->orphans_due) {
+			r->orphans_due = false;
+			root_reap_orphans(r, 0);
+			root_drain(r);
+		}
 		root_bury(r);
 		upgrade_after_turn(r);
 	}
