@@ -54,7 +54,7 @@ req_new(struct root *r, struct root_client *cl)
 		return NULL;
 	q->cl = cl;
 	q->pending = 1;		/* held by the caller until it calls req_done_one */
-	q->timer = (struct root_timer){ 0, SIZE_MAX, req_timeout, q };
+	q->timer = (struct root_timer){ TH_NODE_INIT, req_timeout, q };
 	if (cl != NULL)
 		cl->req = q;
 	return q;
