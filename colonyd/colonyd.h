@@ -11,6 +11,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/engine.h"
 #include "supervisor/proto.h"
+#include "supervisor/timerheap.h"
 
 #define CD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -80,8 +81,7 @@ struct cd_svc {
 	pid_t notify_mainpid;
 
 	/* timer (min-heap in struct cd) */
-	size_t heap_idx;		/* SIZE_MAX when not armed */
-	uint64_t deadline_ms;
+	struct th_node tnode;		/* deadline and slot in cd->heap */
 	enum eng_timer timer;
 
 	bool removed;			/* gone from the configuration, stopping */
@@ -121,8 +121,7 @@ struct cd {
 	size_t n_svcs;
 
 	/* timers */
-	struct cd_svc **heap;
-	size_t heap_n, heap_cap;
+	struct timerheap heap;		/* of cd_svc.tnode */
 	uint64_t armed_ms;		/* deadline the timerfd is set to, 0 = disarmed */
 
 	/* engine event queue (FIFO) */

@@ -94,7 +94,7 @@ svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg,
 	watch_init(&svc->w_notify, CD_W_NOTIFY, svc);
 	svc->log_wfd = -1;
 	svc->cgfd = -1;
-	svc->heap_idx = SIZE_MAX;
+	svc->tnode.idx = SIZE_MAX;
 	svc->state = ENG_STOPPED;
 	svc_set_cfg(svc, conf, cfg);
 	if (inherit != NULL)

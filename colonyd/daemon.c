@@ -170,7 +170,7 @@ cd_teardown(struct cd *cd)
 	eng_actions_free(&cd->acts);
 	cd_conf_unref(cd->conf);
 	free(cd->svcs);
-	free(cd->heap);
+	th_free(&cd->heap);
 	free(cd->q);
 	free(cd->out);
 	free(cd->rbuf);

@@ -127,8 +127,8 @@ upg_write_svc(struct hov_w *w, struct cd_svc *s, int **keep, size_t *n_keep)
 	hov_str(w, "status", s->status);
 	hov_i64(w, "notify_errno", s->notify_errno);
 	hov_i64(w, "mainpid", s->notify_mainpid);
-	hov_u64(w, "timer", s->heap_idx != SIZE_MAX ? s->timer : ENG_TIMER_NONE);
-	hov_u64(w, "deadline", s->heap_idx != SIZE_MAX ? s->deadline_ms : 0);
+	hov_u64(w, "timer", th_armed(&s->tnode) ? s->timer : ENG_TIMER_NONE);
+	hov_u64(w, "deadline", th_armed(&s->tnode) ? s->tnode.deadline : 0);
 	hov_u64(w, "part_ms", part_ms);
 	upg_hex(w, "part", part ? part : "", part_len);
 	upg_write_child(w, s->child);

@@ -1,4 +1,4 @@
-/* engine_priv.h: the engine's internal structures, shared by engine.c and engine_state.c only. */
+/* engine_priv.h: the engine's internal structures and helpers, shared by supervisor/engine*.c only. */
 #ifndef COLONY_ENGINE_PRIV_H
 #define COLONY_ENGINE_PRIV_H
 
@@ -73,11 +73,45 @@ eng_is_up(enum eng_state s)
 	return s == ENG_STARTING || s == ENG_RUNNING || s == ENG_STOPPING;
 }
 
-/* See counts_ready in engine.c. */
+/*
+ * A colony is ready when its autostart children are: RUNNING ones, and
+ * EXITED ones too, since a temporary one-shot that finished (a migration, a
+ * set-up step) will never be more ready than that and must not hold the
+ * colony, or the siblings after it, back forever.
+ */
 static inline bool
 eng_counts_ready(enum eng_state s)
 {
 	return s == ENG_RUNNING || s == ENG_EXITED;
 }
+
+/* A goal that keeps the child down wins over one that would bring it back. */
+static inline bool
+eng_goal_final(enum eng_goal g)
+{
+	return g == G_STOP || g == G_EXIT || g == G_FAIL || g == G_REMOVE;
+}
+
+/* engine.c: the primitives every decision is made of; only eng_set_state changes a state. */
+void eng_push(struct eng *e, enum eng_action_type type, struct eng_child *c,
+    enum eng_state s, enum eng_timer timer, uint64_t ms);
+void eng_emit(struct eng_child *c, enum eng_action_type type);
+void eng_set_state(struct eng_child *c, enum eng_state s);
+void eng_arm(struct eng_child *c, enum eng_timer kind, uint64_t ms);
+void eng_cancel(struct eng_child *c);
+void eng_cleanup(struct eng_child *c);
+void eng_spawn(struct eng_child *c);
+void eng_begin_stop(struct eng_child *c, enum eng_goal goal);
+
+/* engine_budget.c */
+void eng_refresh(struct eng_child *c);
+void eng_decide_restart(struct eng *e, struct eng_child *c, bool abnormal);
+
+/* engine_group.c */
+void eng_stop_all(struct eng *e, bool give_up);
+void eng_stop_all_advance(struct eng *e);
+void eng_group_merge(struct eng *e, struct eng_child *c);
+void eng_group_advance(struct eng *e);
+void eng_start_all(struct eng *e);
 
 #endif

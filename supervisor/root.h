@@ -11,6 +11,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/engine.h"
 #include "supervisor/proto.h"
+#include "supervisor/timerheap.h"
 #include "supervisor/util.h"
 
 struct root;
@@ -27,8 +28,7 @@ struct root_watch {
 
 /* One entry of the min-heap behind the single timerfd. */
 struct root_timer {
-	uint64_t deadline;	/* monotonic ms */
-	size_t idx;		/* heap slot; SIZE_MAX when not armed */
+	struct th_node th;	/* deadline (monotonic ms) and heap slot */
 	void (*fire)(struct root *r, struct root_timer *t);
 	void *ptr;
 };
@@ -172,8 +172,7 @@ struct root {
 	uint64_t now_ms;
 	struct eng_actions acts;
 	/* timers */
-	struct root_timer **heap;
-	size_t heap_len, heap_cap;
+	struct timerheap heap;
 	uint64_t armed;			/* deadline the timerfd is set to; 0 = disarmed */
 	/* control */
 	struct root_client *clients;

@@ -197,7 +197,7 @@ adopt_one(struct root *r, struct colony *c)
 		return;
 	}
 	c->adopt->c = c;
-	c->adopt->timer = (struct root_timer){ 0, SIZE_MAX, adopt_retry, c->adopt };
+	c->adopt->timer = (struct root_timer){ TH_NODE_INIT, adopt_retry, c->adopt };
 	root_timer_set(r, &c->adopt->timer, util_mono_ms() + ADOPT_RETRY_MS);
 }
 

@@ -22,12 +22,10 @@ cmd_fail(struct root *r, struct root_client *cl, int code, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	n = util_vfmt(buf, sizeof(buf), 2, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	ctl_frame(r, cl, 2, buf, (size_t)n);
 	ctl_finish(r, cl, code);
@@ -54,7 +52,7 @@ req_new(struct root *r, struct root_client *cl)
 		return NULL;
 	q->cl = cl;
 	q->pending = 1;		/* held by the caller until it calls req_done_one */
-	q->timer = (struct root_timer){ 0, SIZE_MAX, req_timeout, q };
+	q->timer = (struct root_timer){ TH_NODE_INIT, req_timeout, q };
 	if (cl != NULL)
 		cl->req = q;
 	return q;

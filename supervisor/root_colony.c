@@ -153,7 +153,7 @@ colony_new(struct root *r, const struct cfg_colony *cc)
 	c->w_pidfd = (struct root_watch){ RW_PIDFD, c };
 	c->w_sock = (struct root_watch){ RW_LINK, c };
 	c->w_events = (struct root_watch){ RW_CGEVENTS, c };
-	c->timer = (struct root_timer){ 0, SIZE_MAX, colony_timer_fire, c };
+	c->timer = (struct root_timer){ TH_NODE_INIT, colony_timer_fire, c };
 	colony_mirror_reset(c);
 	if (r->n_colonies + 1 > r->n_buckets)
 		colony_rehash(r);

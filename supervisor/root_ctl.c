@@ -259,7 +259,7 @@ ctl_accept(struct root *r)
 		}
 		cl->fd = fd;
 		cl->w = (struct root_watch){ RW_CLIENT, cl };
-		cl->idle = (struct root_timer){ 0, SIZE_MAX, ctl_idle, cl };
+		cl->idle = (struct root_timer){ TH_NODE_INIT, ctl_idle, cl };
 		cl->next = r->clients;
 		if (r->clients)
 			r->clients->prev = cl;

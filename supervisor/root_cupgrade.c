@@ -111,7 +111,7 @@ void
 cupgrade_link_gone(struct root *r, struct colony *c)
 {
 	if (r->cup != NULL && r->cup->next < r->cup->n && strcmp(c->name, r->cup->cur) == 0 &&
-	    r->cup->timer.idx != SIZE_MAX)
+	    th_armed(&r->cup->timer.th))
 		cup_fail(r, "lost the connection to colonyd");
 }
 
@@ -136,7 +136,7 @@ upgrade_colonies_cmd(struct root *r, struct root_client *cl, int argc, char **ar
 			snprintf(u->names[i], sizeof(u->names[i]), "%s", argc > 0 ? argv[i] :
 			    ((struct colony *)eng_child_data(eng_child_at(r->eng, i)))->name);
 		u->n = n;
-		u->timer = (struct root_timer){ 0, SIZE_MAX, cup_timeout, u };
+		u->timer = (struct root_timer){ TH_NODE_INIT, cup_timeout, u };
 		r->cup = u;
 		cup_next(r);
 		return;

@@ -31,12 +31,10 @@ root_log(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	n = util_vfmt(buf, sizeof(buf), 21, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > sizeof(buf) - 21)
-		n = sizeof(buf) - 21;
 	/* One write per line so that lines of concurrent writers do not interleave. */
 	memmove(buf + 19, buf, (size_t)n);
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a prefix; the '\n' ends buf below */

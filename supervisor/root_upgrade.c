@@ -137,7 +137,7 @@ upg_write_colony(struct hov_w *w, struct root_upgrade *u, const struct colony *c
 	hov_i64(w, "exit_value", c->exit_value);
 	hov_u64(w, "oom_base", c->oom_base);
 	hov_u64(w, "timer_kind", c->timer_kind);
-	hov_u64(w, "deadline", c->timer.idx != SIZE_MAX ? c->timer.deadline : 0);
+	hov_u64(w, "deadline", th_armed(&c->timer.th) ? c->timer.th.deadline : 0);
 	hov_u64(w, "cfg_hash", upgrade_cfg_hash(c->cfg));
 	upg_write_child(w, c->child);
 	hov_eol(w);
@@ -236,7 +236,7 @@ upg_quiesce(struct root *r)
 
 	u->quiescing = true;
 	root_watch_del(r, r->listenfd);
-	u->deadline = (struct root_timer){ 0, SIZE_MAX, upg_deadline, u };
+	u->deadline = (struct root_timer){ TH_NODE_INIT, upg_deadline, u };
 	root_timer_set(r, &u->deadline, util_mono_ms() + UPG_QUIESCE_MS);
 	upgrade_after_turn(r);
 }
@@ -327,7 +327,7 @@ upgrade_begin(struct root *r, struct root_req *q)
 	if (why == NULL && (u = calloc(1, sizeof(*u))) != NULL) {
 		u->req = q;
 		u->checker_pidfd = -1;
-		u->deadline.idx = SIZE_MAX;
+		u->deadline.th.idx = SIZE_MAX;
 		r->up = u;
 		root_log("upgrade: checking %s", r->self_exe);
 		int fd = upg_write(r, u);

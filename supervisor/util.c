@@ -111,6 +111,18 @@ util_str_printf(struct util_str *s, const char *fmt, ...)
 }
 
 int
+util_vfmt(char *buf, size_t size, size_t room, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size - 1, fmt, ap);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n > size - room)
+		n = (int)(size - room);
+	return n;
+}
+
+int
 util_str_json(struct util_str *s, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;

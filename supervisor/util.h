@@ -22,6 +22,12 @@ int util_str_add(struct util_str *s, const char *text, size_t len);
 int util_str_printf(struct util_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int util_str_json(struct util_str *s, const char *text);	/* "..." escaped */
 void util_str_free(struct util_str *s);
+/*
+ * vsnprintf into buf (at most size - 2 characters), then the length clamped to
+ * size - room so the caller can still add room - 1 characters; -1 on error.
+ */
+int util_vfmt(char *buf, size_t size, size_t room, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* "3d4h", "5m12s", "45s" from seconds */
 void util_format_uptime(uint64_t secs, char *out, size_t outlen);
 /* Read a small file into buf (NUL-terminated); returns length or -1 */
