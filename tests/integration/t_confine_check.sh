@@ -15,7 +15,7 @@ check_bad() {
 	assert_eq "$(grep -nxF "$kv" "$CONF" | cut -d: -f1)" "$line" "line of $kv"
 	out=$("$BUILD/colony-supervisor" -c "$CONF" --check 2>&1) || rc=$?
 	assert_eq "$rc" 1 "--check exit status for $kv"
-	echo "$out" | grep -q "^$CONF:$line: .*$pattern" || die "--check for '$kv': '$out'"
+	grep -q "^$CONF:$line: .*$pattern" <<<"$out" || die "--check for '$kv': '$out'"
 }
 
 n=$(supervisor_section | wc -l)

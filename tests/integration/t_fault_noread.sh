@@ -39,7 +39,7 @@ wait_for 30 test -e "$T/noread.ready" || die "clients not connected"
 for i in $(seq 20); do
 	timeout 20 "$BUILD/colonyctl" -s "$SOCK" status c1 >/dev/null || die "status did not answer with idle readers around"
 	out=$(timeout 20 "$BUILD/colonyctl" -s "$SOCK" metrics) || die "metrics did not answer"
-	echo "$out" | grep -q 'colony_up{colony="c8"} 1' || die "metrics incomplete"
+	grep -q 'colony_up{colony="c8"} 1' <<<"$out" || die "metrics incomplete"
 done
 wait "$PY_PID" || die "the client script failed"
 kill -0 "$ROOT_PID" || die "root died"

@@ -72,7 +72,7 @@ wait_for 20 status_done || die "last STATUS= not shown: $(ctl status flood/noisy
 state_is flood/noisy running || die "noisy is $(field flood/noisy 2)"
 assert_eq "$(pid_of flood)" "$cd_pid" "colonyd restarted"
 assert_eq "$(pid_of flood/calm)" "$calm" "calm restarted"
-assert_eq "$(colony_pids | grep -v '^flood/noisy=')" "$(echo "$before" | grep -v '^flood/noisy=')" "colonies touched"
+assert_eq "$(colony_pids | grep -v '^flood/noisy=')" "$(grep -v '^flood/noisy=' <<<"$before")" "colonies touched"
 # Bounded: a few MB at most, however long the flood; passed fds are closed.
 log "RSS colonyd ${cd_rss} -> $(rss "$cd_pid") kB, root ${root_rss} -> $(rss "$ROOT_PID") kB"
 [ "$(rss "$cd_pid")" -lt $((cd_rss + 8192)) ] || die "colonyd grew from $cd_rss to $(rss "$cd_pid") kB"

@@ -27,7 +27,7 @@ wait_for 20 state_is full/hog stopped || die "hog did not stop"
 ctl start full/late || die "late did not start: $(ctl status full)"
 wait_for 20 state_is full/late running || die "late not running: $(ctl status full)"
 assert_eq "$(pid_of full)" "$cd_pid" "colonyd restarted"
-assert_eq "$(colony_pids | grep -v '^full/late\|^full/hog')" "$(echo "$before" | grep -v '^full/hog')" "others touched"
+assert_eq "$(colony_pids | grep -v '^full/late\|^full/hog')" "$(grep -v '^full/hog' <<<"$before")" "others touched"
 fds_settle "$fds"
 stop_clean
 exit 0

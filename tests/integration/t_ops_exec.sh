@@ -37,7 +37,7 @@ rc=0; ctl exec nope -- true 2>/dev/null || rc=$?
 assert_eq "$rc" 4 "unknown colony"
 rc=0; err=$(ctl exec off -- true 2>&1) || rc=$?
 assert_eq "$rc" 3 "stopped colony"
-echo "$err" | grep -q "not running" || die "message for a stopped colony: $err"
+grep -q "not running" <<<"$err" || die "message for a stopped colony: $err"
 rc=0; ctl exec x true 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "usage without --"
 state_is x/s running || die "exec disturbed the colony"

@@ -53,13 +53,13 @@ e = json.load(sys.stdin)[0]
 assert e["ready"] is True and e["state"] == "running", e
 ' || die "redis not ready in status --json"
 out=$(ctl status r/late --json)
-echo "$out" | grep -q '"status":"warmed up"' || die "no STATUS= text in status --json: $out"
+grep -q '"status":"warmed up"' <<<"$out" || die "no STATUS= text in status --json: $out"
 
 # A service that never notifies fails its start after ready_timeout.
 wait_for 15 state_is mute/never exited || die "never-ready service: $(ctl status mute)"
 assert_eq "$(field mute/never 6)" ready_timeout "last exit of a missed ready_timeout"
 out=$(ctl status mute/never --json) || true
-echo "$out" | grep -q "\"last_exit\":{\"reason\":\"ready_timeout\"}" || die "json last_exit: $out"
+grep -q "\"last_exit\":{\"reason\":\"ready_timeout\"}" <<<"$out" || die "json last_exit: $out"
 
 wait_for 10 state_is mute/fd running || die "fd:3 service not ready: $(ctl status mute)"
 kill "$EV"; wait "$EV" 2>/dev/null || true

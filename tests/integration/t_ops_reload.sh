@@ -57,7 +57,7 @@ cp "$CONF" "$T/good.ini"
 rc=0; err=$(ctl reload 2>&1 >/dev/null) || rc=$?
 assert_eq "$rc" 1 "bad reload"
 line=$(grep -n "sometimes" "$CONF" | cut -d: -f1)
-echo "$err" | grep -q "^$CONF:$line: " || die "not FILE:LINE ($CONF:$line): $err"
+grep -q "^$CONF:$line: " <<<"$err" || die "not FILE:LINE ($CONF:$line): $err"
 rc=0; ctl status e >/dev/null 2>&1 || rc=$?; assert_eq "$rc" 4 "e was not added"
 for n in a a/x a/y a/w b c d d/s; do assert_eq "$(pid_of $n)" "${pid[$n]}" "$n untouched by a bad reload"; done
 assert_eq "$(ctl status | cut -f1 | tr '\n' ' ')" "a a/x a/y a/w b b/s c c/s d d/s " "nothing removed"
@@ -71,7 +71,7 @@ cp "$T/good.ini" "$CONF"
 assert_eq "$(ctl reload)" "removed slow" "removing slow"
 printf '[colony slow]\nnetwork = host\n[service slow/s]\ncommand = %s/stamp\n' "$BUILD" >>"$CONF"
 out=$(ctl reload) || die "reload during the removal"
-echo "$out" | grep -q "^skipped slow: " || die "not skipped: $out"
+grep -q "^skipped slow: " <<<"$out" || die "not skipped: $out"
 wait_for 15 eval '[ "$(ctl reload)" = "added slow" ]' || die "slow never added back"
 wait_for 10 all_running slow slow/s || die "slow not running again"
 stop_root || die "root exit status $?"

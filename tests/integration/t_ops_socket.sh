@@ -16,12 +16,12 @@ asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/colonyct
 # The socket's mode keeps nobody out: a clear message and exit 1 (not "cannot be reached").
 rc=0; err=$(asnobody status 2>&1) || rc=$?
 assert_eq "$rc" 1 "nobody through a 0600 socket"
-echo "$err" | grep -q "permission denied" || die "unclear refusal: $err"
+grep -q "permission denied" <<<"$err" || die "unclear refusal: $err"
 # Past the mode, SO_PEERCRED still refuses: the root's own message.
 chmod 666 "$SOCK"
 rc=0; err=$(asnobody status 2>&1) || rc=$?
 assert_eq "$rc" 1 "nobody refused by SO_PEERCRED"
-echo "$err" | grep -q "colony-supervisor: permission denied: uid 65534" || die "root's refusal: $err"
+grep -q "colony-supervisor: permission denied: uid 65534" <<<"$err" || die "root's refusal: $err"
 rc=0; asnobody stop a >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 1 "nobody cannot stop a colony"
 state_is a running || die "a refused client changed something"

@@ -24,9 +24,9 @@ keep=$(pid_of keep) keep_s=$(pid_of keep/s) change=$(pid_of change) svc=$(pid_of
 } >"$CONF"
 out=$(ctl reload) || die "reload failed: $out"
 log "reload said: $(echo "$out" | tr '\n' ';')"
-echo "$out" | grep >/dev/null -x "added new" || die "no 'added new'"
-echo "$out" | grep >/dev/null -x "removed gone" || die "no 'removed gone'"
-echo "$out" | grep >/dev/null -x "restarted change" || die "no 'restarted change'"
+grep >/dev/null <<<"$out" -x "added new" || die "no 'added new'"
+grep >/dev/null <<<"$out" -x "removed gone" || die "no 'removed gone'"
+grep >/dev/null <<<"$out" -x "restarted change" || die "no 'restarted change'"
 wait_for 10 all_running new new/s svc/extra || die "new things not running: $(ctl status)"
 wait_for 10 restarted change "$change" || die "change not restarted"
 wait_for 10 eval '! ctl status gone >/dev/null 2>&1' || die "gone still there"
@@ -43,7 +43,7 @@ cp "$CONF" "$T/good.ini"
 printf '[colony broken]\nbogus_key = 1\n' >>"$CONF"
 rc=0; err=$(ctl reload 2>&1) || rc=$?
 assert_eq "$rc" 1 "reload of a bad file"
-echo "$err" | grep >/dev/null "^$CONF:[0-9]*: " || die "no FILE:LINE: message: $err"
+grep >/dev/null <<<"$err" "^$CONF:[0-9]*: " || die "no FILE:LINE: message: $err"
 assert_eq "$(pid_of keep)" "$keep" "keep untouched by a failed reload"
 
 # SIGHUP reloads too: back to the first file.

@@ -47,7 +47,7 @@ for c in web host iso; do
 done
 after=$(ctl status web web/count host host/s iso | cut -f1,3 | sort)
 # web/count restarted meanwhile: every other pid is the same.
-assert_eq "$(echo "$after" | grep -v web/count)" "$(echo "$before" | grep -v web/count)" "pids after adoption"
+assert_eq "$(grep -v web/count <<<"$after")" "$(grep -v web/count <<<"$before")" "pids after adoption"
 assert_eq "$(pid_of web/count)" "$newsvc" "web/count pid seen by the new root"
 assert_eq "$(pid_of iso/s)" "$iso_svc" "host pid of a service in a pid namespace"
 grep -q "adopted colonyd" "$T/root.out" || die "no adoption logged"

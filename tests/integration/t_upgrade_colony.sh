@@ -27,9 +27,9 @@ before=$(ctl status | cut -f1,3 | sort)
 
 out=$(ctl upgrade --colonies 2>&1) || die "colony upgrade failed: $out"
 for c in web iso host; do
-	echo "$out" | grep -qx "upgraded $c" || die "no 'upgraded $c' in: $out"
+	grep -qx "upgraded $c" <<<"$out" || die "no 'upgraded $c' in: $out"
 done
-echo "$out" | grep -qx "3 colonies upgraded" || die "summary: $out"
+grep -qx "3 colonies upgraded" <<<"$out" || die "summary: $out"
 assert_eq "$(grep -c "^colonyd\[.*\]: upgraded in place" "$T/root.out")" 3 "colonyd images started"
 sleep 0.3
 assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the colony upgrade"
@@ -52,7 +52,7 @@ sleep 0.2
 
 # One colony by name; an unknown one is exit 4.
 out=$(ctl upgrade --colonies host 2>&1) || die "upgrade of host: $out"
-echo "$out" | grep -qx "1 colonies upgraded" || die "summary: $out"
+grep -qx "1 colonies upgraded" <<<"$out" || die "summary: $out"
 rc=0; ctl upgrade --colonies nosuch >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 4 "unknown colony"
 
@@ -63,8 +63,8 @@ mv "$T/bin/new" "$T/bin/colonyd"
 before=$(ctl status | cut -f1,3 | sort)
 rc=0; out=$(ctl upgrade --colonies iso web 2>&1) || rc=$?
 assert_eq "$rc" 1 "upgrade to a broken colonyd"
-echo "$out" | grep -q "colony iso: upgrade failed" || die "no clear report: $out"
-echo "$out" | grep -q "not upgraded: web" || die "no list of what was not upgraded: $out"
+grep -q "colony iso: upgrade failed" <<<"$out" || die "no clear report: $out"
+grep -q "not upgraded: web" <<<"$out" || die "no list of what was not upgraded: $out"
 assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the failed colony upgrade"
 svc=$(pid_of iso/count)
 kill -KILL "$svc"

@@ -26,7 +26,7 @@ loop=$!
 BG_PIDS=$loop
 wait_for 10 calls_over "$T/loop" 0 || die "status loop did not start"
 out=$(ctl upgrade 2>&1) || die "upgrade failed: $out"
-echo "$out" | grep -q "upgraded in place" || die "upgrade answer: $out"
+grep -q "upgraded in place" <<<"$out" || die "upgrade answer: $out"
 kill -USR2 "$ROOT_PID"
 upgrades() { [ "$(grep -c 'upgraded in place' "$T/root.out")" -ge "$1" ]; }
 wait_for 10 upgrades 2 || die "SIGUSR2 did not upgrade"
@@ -59,7 +59,7 @@ mv "$T/bin/new" "$T/bin/colony-supervisor"
 before=$(ctl status | cut -f1,3 | sort)
 rc=0; out=$(ctl upgrade 2>&1) || rc=$?
 assert_eq "$rc" 1 "upgrade to a broken binary"
-echo "$out" | grep -q "still running the old binary" || die "no clear report: $out"
+grep -q "still running the old binary" <<<"$out" || die "no clear report: $out"
 kill -0 "$ROOT_PID" || die "the root is gone"
 assert_eq "$(ctl status | cut -f1,3 | sort)" "$before" "pids after the failed upgrade"
 db=$(pid_of db)
