@@ -48,7 +48,8 @@ assert_eq "$(grep -c '^n' "$T/tail")" "$(grep -c '^n' <(tail -3000 "$T/window"))
 cmp -s "$T/tail" <(tail -3000 "$T/window") || die "logs -n differs from the files"
 
 # -f follows across rotations: every line once, in order.
-ctl logs l/tick -f -n 0 >"$T/follow" &
+# the binary itself, not the ctl function: killing a function's subshell would orphan colonyctl
+"$BUILD/colonyctl" -s "$SOCK" logs l/tick -f -n 0 >"$T/follow" &
 F=$!
 sleep 0.3
 ctl start l/tick --no-wait
