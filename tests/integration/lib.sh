@@ -80,6 +80,8 @@ cleanup() {
 		[ -d "/sys/fs/cgroup/$c/$CGNAME" ] && find "/sys/fs/cgroup/$c/$CGNAME" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
 	for n in /run/netns/"$NSPREFIX"*; do [ -e "$n" ] && ip netns del "$(basename "$n")" 2>/dev/null || true; done
+	# Bridges a test names in TEST_BRIDGES go even when the root never got to shut down.
+	for b in ${TEST_BRIDGES:-}; do ip link del "$b" 2>/dev/null || true; done
 	# Any sanitizer report, from any process of the test, fails it.
 	if compgen -G "$T/san/*" >/dev/null; then
 		for f in "$T"/san/*; do echo "--- sanitizer report $f" >&2; head -60 "$f" >&2; done

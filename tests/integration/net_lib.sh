@@ -7,6 +7,7 @@ NET_B="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0"
 while [ "$NET_B" = "$NET_A" ]; do NET_B="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0"; done
 BR="b${ID:0:13}"
 BR2="c${ID:0:13}"
+TEST_BRIDGES="$BR $BR2"
 EXTRA_LINKS=""		# links a test made itself: deleted on exit
 
 # The root's host-side veth name: "vc" + the low 48 bits of FNV-1a-64 of the netns name, in hex.

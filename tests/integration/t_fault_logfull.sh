@@ -6,7 +6,7 @@ source "$(dirname "$0")/fault.sh"
 mkdir -p "$T/log"
 mount -t tmpfs -o size=256k,mode=755 "colony-$ID" "$T/log"
 # The mount goes before lib.sh's cleanup removes $T.
-trap 'umount -l "$T/log" 2>/dev/null || true; cleanup' EXIT
+trap 'rc_=$?; umount -l "$T/log" 2>/dev/null; (exit $rc_); cleanup' EXIT
 
 # A chatty service: 1 KB lines, and a heartbeat outside log_dir that shows it is not blocked on its output.
 cat >"$T/chatty" <<'SH'

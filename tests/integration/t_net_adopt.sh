@@ -3,6 +3,7 @@
 # and at shutdown deletes the bridge its predecessor created (recorded under state_dir/bridges).
 source "$(dirname "$0")/lib.sh"
 BR="cb${ID: -8}"
+TEST_BRIDGES=$BR
 NET="10.252.$((RANDOM % 250))"
 {
 	supervisor_section
@@ -10,7 +11,6 @@ NET="10.252.$((RANDOM % 250))"
 	printf '[colony a]\nnetwork = n\n[service a/s]\ncommand = sleep 100000\n'
 	printf '[colony b]\nnetwork = n\n[service b/s]\ncommand = sleep 100000\n'
 } >"$CONF"
-trap 'ip link del "$BR" 2>/dev/null || true; cleanup' EXIT
 addr() { ctl status --json | python3 -c 'import json,sys; print({e["name"]: e.get("address") for e in json.load(sys.stdin)}[sys.argv[1]])' "$1"; }
 
 start_root

@@ -3,6 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 
 BR="b${ID:0:13}"
+TEST_BRIDGES=$BR
 NET="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0"
 {
 	supervisor_section
