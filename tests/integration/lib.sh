@@ -62,6 +62,7 @@ assert_ne() { [ "$1" != "$2" ] || die "${3:-values equal}: '$1'"; }
 
 cleanup() {
 	local rc=$?
+	set +e	# every step runs, whatever the one before it returned
 	if [ -n "${BG_PIDS:-}" ]; then kill $BG_PIDS 2>/dev/null; wait $BG_PIDS 2>/dev/null || true; fi
 	if [ -n "$ROOT_PID" ] && kill -0 "$ROOT_PID" 2>/dev/null; then
 		kill -TERM "$ROOT_PID" 2>/dev/null || true

@@ -57,4 +57,4 @@ net_cleanup() {
 	fi
 	for l in $EXTRA_LINKS "$BR" "$BR2"; do ip link del "$l" 2>/dev/null || true; done
 }
-trap 'rc_=$?; net_cleanup; (exit $rc_); cleanup' EXIT
+trap 'rc_=$?; set +e; net_cleanup; (exit $rc_); cleanup' EXIT

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib_confine.sh"
 
 # A group with nobody as a member: its supplementary groups come from the group file.
 GRP="ct$ID"
-trap 'rc=$?; groupdel "$GRP" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; groupdel "$GRP" 2>/dev/null || true; (exit $rc); cleanup' EXIT
 groupadd "$GRP" && gpasswd -M nobody "$GRP" || die "cannot make group $GRP"
 gid=$(getent group "$GRP" | cut -d: -f3)
 KEYCTL='import ctypes; l = ctypes.CDLL(None, use_errno=True); r = l.syscall(250, 0, -3, 0); print("keyctl", "ok" if r >= 0 else ctypes.get_errno())'

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# t_fault_logfull.sh: a full (ENOSPC) and then read-only (EROFS) log_dir: services and colonyd keep running, and logs resume when space returns.
+# t_fault_logfull.sh: a full (ENOSPC) log_dir: services and colonyd keep running, and logs resume when space returns.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fault.sh"
 
 mkdir -p "$T/log"
 mount -t tmpfs -o size=256k,mode=755 "colony-$ID" "$T/log"
 # The mount goes before lib.sh's cleanup removes $T.
-trap 'rc_=$?; umount -l "$T/log" 2>/dev/null; (exit $rc_); cleanup' EXIT
+trap 'rc_=$?; set +e; umount -l "$T/log" 2>/dev/null || true; (exit $rc_); cleanup' EXIT
 
 # A chatty service: 1 KB lines, and a heartbeat outside log_dir that shows it is not blocked on its output.
 cat >"$T/chatty" <<'SH'
@@ -48,13 +48,10 @@ wait_for 20 grep -q "talk/chatty.log: write: No space left on device" "$T/root.o
 beat_moves || die "the service stalled on a full log_dir"
 still_there
 
-# Read-only: EROFS.
-mount -o remount,ro "$T/log"
-beat_moves || die "the service stalled on a read-only log_dir"
-still_there
+# (No read-only phase: a tmpfs with files open for writing cannot be remounted
+# read-only, "mount point is busy".)
 
 # Space returns: new lines appear.
-mount -o remount,rw "$T/log"
 rm -f "$T/log/filler"
 b=$(cat "$T/beat")
 wait_for 30 eval 'awk -v b=$b '"'"'$2 == "line" && $3 > b + 20 { f = 1 } END { exit !f }'"'"' "$LOG"' || die "logs did not resume"
