@@ -78,27 +78,6 @@ upg_hex(struct hov_w *w, const char *key, const char *data, size_t len)
 }
 
 static void
-upg_write_child(struct hov_w *w, const struct eng_child *ch)
-{
-	struct eng_child_export x;
-
-	eng_child_export(ch, &x);
-	hov_u64(w, "e_state", x.state);
-	hov_u64(w, "e_timer", x.timer);
-	hov_u64(w, "e_goal", x.goal);
-	hov_u64(w, "e_since", x.since_ms);
-	hov_u64(w, "e_spawn", x.spawn_ms);
-	hov_u64(w, "e_delay", x.delay_ms);
-	hov_u64(w, "e_pending", x.pending_ms);
-	hov_u64(w, "e_fails", x.fails);
-	hov_u64(w, "e_restarts", x.restarts);
-	hov_u64(w, "e_flags", (uint64_t)x.alive | (uint64_t)x.cleaning << 1 | (uint64_t)x.empty << 2 |
-	    (uint64_t)x.in_group << 3 | (uint64_t)x.notify << 4);
-	hov_u64s(w, "e_budget", x.budget, x.n_budget);
-	free(x.budget);
-}
-
-static void
 upg_write_svc(struct hov_w *w, struct cd_svc *s, int **keep, size_t *n_keep)
 {
 	const char *part = NULL;
@@ -131,7 +110,7 @@ upg_write_svc(struct hov_w *w, struct cd_svc *s, int **keep, size_t *n_keep)
 	hov_u64(w, "deadline", th_armed(&s->tnode) ? s->tnode.deadline : 0);
 	hov_u64(w, "part_ms", part_ms);
 	upg_hex(w, "part", part ? part : "", part_len);
-	upg_write_child(w, s->child);
+	hov_eng_child(w, s->child);
 	hov_eol(w);
 	const int fds[] = { s->w_pidfd.fd, s->w_err.fd, s->w_ready.fd, s->w_events.fd, s->w_log.fd,
 	    s->log_wfd, s->w_notify.fd, s->cgfd };

@@ -45,15 +45,19 @@ static int
 rs_svc_ok(const struct hov_line *l, bool check)
 {
 	static const char *const u[] = { "flags", "oom_svc", "oom_colony", "state", "exit_kind",
-	    "timer", "deadline", "part_ms", "e_state", "e_timer", "e_goal", "e_since", "e_spawn",
-	    "e_delay", "e_pending", "e_fails", "e_restarts", "e_flags" };
+	    "timer", "deadline", "part_ms" };	/* the e_* keys: hov_get_eng_child */
 	uint64_t v;
 	int64_t i;
 	int fd;
 
+	struct eng_child_export x;
+
 	for (size_t k = 0; k < sizeof(u) / sizeof(u[0]); k++)
 		if (hov_get_u64(l, u[k], &v) != 0)
 			return -1;
+	if (hov_get_eng_child(l, &x) != 0)
+		return -1;
+	free(x.budget);
 	for (size_t k = 0; k < sizeof(SVC_FDS) / sizeof(SVC_FDS[0]); k++)
 		if (rs_fd(l, SVC_FDS[k], check, &fd) != 0)
 			return -1;
@@ -149,22 +153,9 @@ rs_inherit(struct cd_svc *svc, void *ctx)
 static void
 rs_child(struct cd_svc *svc, const struct hov_line *l)
 {
-	struct eng_child_export x = { 0 };
-	uint64_t v;
+	struct eng_child_export x;
 
-	hov_get_u64(l, "e_state", &v); x.state = (enum eng_state)v;
-	hov_get_u64(l, "e_timer", &v); x.timer = (enum eng_timer)v;
-	hov_get_u64(l, "e_goal", &v); x.goal = (unsigned)v;
-	hov_get_u64(l, "e_since", &x.since_ms);
-	hov_get_u64(l, "e_spawn", &x.spawn_ms);
-	hov_get_u64(l, "e_delay", &x.delay_ms);
-	hov_get_u64(l, "e_pending", &x.pending_ms);
-	hov_get_u64(l, "e_fails", &v); x.fails = (unsigned)v;
-	hov_get_u64(l, "e_restarts", &v); x.restarts = (unsigned)v;
-	hov_get_u64(l, "e_flags", &v);
-	x.alive = v & 1; x.cleaning = v & 2; x.empty = v & 4; x.in_group = v & 8; x.notify = v & 16;
-	if (hov_get_u64s(l, "e_budget", &x.budget, &x.n_budget) != 0 ||
-	    eng_child_import(svc->child, &x) != 0)
+	if (hov_get_eng_child(l, &x) != 0 || eng_child_import(svc->child, &x) != 0)
 		cd_log(svc->cd, "upgrade: %s: engine state not taken over", svc->name);
 	free(x.budget);
 }

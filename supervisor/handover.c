@@ -1,6 +1,7 @@
 /* handover.c: writing and reading the versioned state document handed across exec (see handover.h). */
 #define _GNU_SOURCE
 #include "supervisor/handover.h"
+#include "supervisor/engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -295,4 +296,60 @@ bool
 hov_fd_ok(int fd)
 {
 	return fd > 2 && fcntl(fd, F_GETFD) >= 0;
+}
+
+void
+hov_eng_child(struct hov_w *w, const struct eng_child *ch)
+{
+	struct eng_child_export x;
+
+	eng_child_export(ch, &x);
+	hov_u64(w, "e_state", x.state);
+	hov_u64(w, "e_timer", x.timer);
+	hov_u64(w, "e_goal", x.goal);
+	hov_u64(w, "e_since", x.since_ms);
+	hov_u64(w, "e_spawn", x.spawn_ms);
+	hov_u64(w, "e_delay", x.delay_ms);
+	hov_u64(w, "e_pending", x.pending_ms);
+	hov_u64(w, "e_fails", x.fails);
+	hov_u64(w, "e_restarts", x.restarts);
+	hov_u64(w, "e_alive", x.alive);
+	hov_u64(w, "e_cleaning", x.cleaning);
+	hov_u64(w, "e_empty", x.empty);
+	hov_u64(w, "e_in_group", x.in_group);
+	hov_u64(w, "e_notify", x.notify);
+	hov_u64s(w, "e_budget", x.budget, x.n_budget);
+	free(x.budget);
+}
+
+int
+hov_get_eng_child(const struct hov_line *l, struct eng_child_export *x)
+{
+	static const char *const keys[] = { "e_state", "e_timer", "e_goal", "e_since", "e_spawn",
+	    "e_delay", "e_pending", "e_fails", "e_restarts", "e_alive", "e_cleaning", "e_empty",
+	    "e_in_group", "e_notify" };
+	uint64_t v[sizeof(keys) / sizeof(keys[0])];
+
+	memset(x, 0, sizeof(*x));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (hov_get_u64(l, keys[i], &v[i]) != 0)
+			return -1;
+	if (v[0] > ENG_FAILED || v[1] > ENG_TIMER_READY || v[2] > 16 || v[7] > UINT32_MAX ||
+	    v[8] > UINT32_MAX)
+		return -1;
+	x->state = (enum eng_state)v[0];
+	x->timer = (enum eng_timer)v[1];
+	x->goal = (unsigned)v[2];
+	x->since_ms = v[3];
+	x->spawn_ms = v[4];
+	x->delay_ms = v[5];
+	x->pending_ms = v[6];
+	x->fails = (unsigned)v[7];
+	x->restarts = (unsigned)v[8];
+	x->alive = v[9] != 0;
+	x->cleaning = v[10] != 0;
+	x->empty = v[11] != 0;
+	x->in_group = v[12] != 0;
+	x->notify = v[13] != 0;
+	return hov_get_u64s(l, "e_budget", &x->budget, &x->n_budget);
 }

@@ -19,6 +19,9 @@
 
 #include "supervisor/util.h"
 
+struct eng_child;
+struct eng_child_export;
+
 #define HOV_KEYS_MAX 48
 
 /* Writing: each call appends a piece; any ENOMEM on the way makes hov_memfd fail. */
@@ -59,5 +62,11 @@ int hov_get_u64s(const struct hov_line *l, const char *key, uint64_t **v, unsign
 int hov_keep_fd(int fd, bool keep);
 /* An fd number the document names: one of ours, open, and not 0..2. */
 bool hov_fd_ok(int fd);
+
+/* An engine child's decision state as e_* keys of the current record: written and
+   read the same way by both daemons. The reader refuses missing or out-of-range
+   values (-1); on success x->budget is malloc'd. */
+void hov_eng_child(struct hov_w *w, const struct eng_child *ch);
+int hov_get_eng_child(const struct hov_line *l, struct eng_child_export *x);
 
 #endif

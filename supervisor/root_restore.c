@@ -32,39 +32,6 @@ rs_fd(const struct hov_line *l, const char *key, int64_t *v, bool check)
 }
 
 static int
-rs_parse_child(const struct hov_line *l, struct eng_child_export *x)
-{
-	uint64_t v[13];
-	static const char *const keys[] = { "e_state", "e_timer", "e_goal", "e_since", "e_spawn",
-	    "e_delay", "e_pending", "e_fails", "e_restarts", "e_alive", "e_cleaning", "e_empty",
-	    "e_in_group" };
-	uint64_t notify;
-
-	memset(x, 0, sizeof(*x));
-	for (size_t i = 0; i < 13; i++)
-		if (hov_get_u64(l, keys[i], &v[i]) != 0)
-			return -1;
-	if (hov_get_u64(l, "e_notify", &notify) != 0 || v[0] > ENG_FAILED || v[1] > ENG_TIMER_READY ||
-	    v[2] > 16 || v[7] > UINT32_MAX || v[8] > UINT32_MAX)
-		return -1;
-	x->state = (enum eng_state)v[0];
-	x->timer = (enum eng_timer)v[1];
-	x->goal = (unsigned)v[2];
-	x->since_ms = v[3];
-	x->spawn_ms = v[4];
-	x->delay_ms = v[5];
-	x->pending_ms = v[6];
-	x->fails = (unsigned)v[7];
-	x->restarts = (unsigned)v[8];
-	x->alive = v[9] != 0;
-	x->cleaning = v[10] != 0;
-	x->empty = v[11] != 0;
-	x->in_group = v[12] != 0;
-	x->notify = notify != 0;
-	return hov_get_u64s(l, "e_budget", &x->budget, &x->n_budget);
-}
-
-static int
 rs_parse_colony(const struct hov_line *l, struct rs_colony *c, bool check)
 {
 	memset(c, 0, sizeof(*c));
@@ -82,7 +49,7 @@ rs_parse_colony(const struct hov_line *l, struct rs_colony *c, bool check)
 	    hov_get_u64(l, "cfg_hash", &c->cfg_hash) || c->timer_kind > ENG_TIMER_READY ||
 	    c->exit_kind >= PROTO_EXIT_MAX_)
 		return -1;
-	return rs_parse_child(l, &c->x);
+	return hov_get_eng_child(l, &c->x);
 }
 
 static int

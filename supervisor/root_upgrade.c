@@ -95,30 +95,6 @@ upg_write_eng(struct hov_w *w, const struct eng *e)
 }
 
 static void
-upg_write_child(struct hov_w *w, const struct eng_child *ch)
-{
-	struct eng_child_export x;
-
-	eng_child_export(ch, &x);
-	hov_u64(w, "e_state", x.state);
-	hov_u64(w, "e_timer", x.timer);
-	hov_u64(w, "e_goal", x.goal);
-	hov_u64(w, "e_since", x.since_ms);
-	hov_u64(w, "e_spawn", x.spawn_ms);
-	hov_u64(w, "e_delay", x.delay_ms);
-	hov_u64(w, "e_pending", x.pending_ms);
-	hov_u64(w, "e_fails", x.fails);
-	hov_u64(w, "e_restarts", x.restarts);
-	hov_u64(w, "e_alive", x.alive);
-	hov_u64(w, "e_cleaning", x.cleaning);
-	hov_u64(w, "e_empty", x.empty);
-	hov_u64(w, "e_in_group", x.in_group);
-	hov_u64(w, "e_notify", x.notify);
-	hov_u64s(w, "e_budget", x.budget, x.n_budget);
-	free(x.budget);
-}
-
-static void
 upg_write_colony(struct hov_w *w, struct root_upgrade *u, const struct colony *c)
 {
 	hov_rec(w, "colony");
@@ -139,7 +115,7 @@ upg_write_colony(struct hov_w *w, struct root_upgrade *u, const struct colony *c
 	hov_u64(w, "timer_kind", c->timer_kind);
 	hov_u64(w, "deadline", th_armed(&c->timer.th) ? c->timer.th.deadline : 0);
 	hov_u64(w, "cfg_hash", upgrade_cfg_hash(c->cfg));
-	upg_write_child(w, c->child);
+	hov_eng_child(w, c->child);
 	hov_eol(w);
 	upg_keep(u, c->pidfd);
 	upg_keep(u, c->sock);
