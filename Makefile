@@ -67,8 +67,10 @@ comma := ,
 COLONYD_STATIC := $(if $(and $(call static_a,seccomp),$(call static_a,cap),$(call static_a,inih)),\
 	-Wl$(comma)-Bstatic -lseccomp -lcap -linih -Wl$(comma)-Bdynamic)
 
+# Bound at load (-z now): a starting child runs on colonyd's memory (colonyd/vmclone.c) and must
+# not resolve a symbol lazily, which would write to the loader's state while colonyd runs on.
 $(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a
-	$(CC) $(LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_STATIC) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -Wl,-z,now -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_STATIC) $(PKG_LIBS)
 
 $(B)/colonyctl: $(CTL_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(B)/libcolony.a $(PKG_LIBS)

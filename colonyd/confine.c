@@ -23,21 +23,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-/* Everything the child needs, computed in colonyd so the child only makes syscalls. */
-struct confine {
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;			/* supplementary groups, resolved at prepare */
-	size_t n_groups;
-	char *working_directory;
-	bool set_nofile;		/* limit_nofile was given */
-	struct rlimit nofile;
-	unsigned cap_count;		/* cap_max_bits(): capabilities the kernel knows */
-	uint64_t caps;			/* the bounding, permitted, effective and inheritable sets */
-	bool caps_exact;		/* a listed capability colonyd lacks is an error, not dropped */
-	bool no_new_privs;
-	struct sock_fprog filter;	/* .filter == NULL: seccomp off */
-};
+#include "colonyd/confine_int.h"
 
 #define CONFINE_CAP(c) [c] = #c
 static const char *const confine_cap_names[] = {
@@ -59,7 +45,7 @@ static const char *const confine_cap_names[] = {
 #undef CONFINE_CAP
 
 /* A static name, safe in the child; capabilities newer than our headers have none. */
-static const char *
+const char *
 confine_cap_name(int cap)
 {
 	if (cap >= 0 && (size_t)cap < sizeof(confine_cap_names) / sizeof(char *) &&
@@ -86,10 +72,31 @@ static const char *const confine_default_deny[] = {
 	"lookup_dcookie", "nfsservctl",
 };
 
+/*
+ * colonyd's bounding set as last read. A bounding set never grows, and
+ * colonyd shrinks its own only in cd_drop_privileges, which reports it
+ * through confine_note_dropped; so the child can trust this record instead
+ * of asking the kernel about each capability again (two prctl calls per
+ * capability on every spawn).
+ */
+static uint64_t confine_bset;
+
 static uint64_t
-confine_cap_bit(int cap)
+confine_read_bset(unsigned count)
 {
-	return cap >= 0 && cap < 64 ? UINT64_C(1) << cap : 0;
+	uint64_t bset = 0;
+
+	for (unsigned cap = 0; cap < count && cap < 64; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			bset |= confine_cap_bit((int)cap);
+	confine_bset = bset;
+	return bset;
+}
+
+uint64_t
+confine_bounding_set(void)
+{
+	return confine_bset;
 }
 
 /* Capabilities this process can pass on: permitted and still in the bounding set. */
@@ -103,10 +110,7 @@ confine_held_caps(unsigned count, uint64_t *held)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -1;
 	prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	*held = 0;
-	for (unsigned cap = 0; cap < count && cap < 64; cap++)
-		if ((prm & confine_cap_bit((int)cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			*held |= confine_cap_bit((int)cap);
+	*held = prm & confine_read_bset(count);
 	return 0;
 }
 
@@ -164,6 +168,7 @@ void
 confine_note_dropped(uint64_t caps)
 {
 	confine_dropped |= caps;
+	confine_read_bset((unsigned)cap_max_bits());
 }
 
 /* What the service asks for, limited to the capabilities this kernel knows. */
@@ -419,204 +424,4 @@ confine_free(struct confine *c)
 	free(c->working_directory);
 	free(c->filter.filter);
 	free(c);
-}
-
-/*
- * The child's error messages, built without stdio or malloc. strerrordesc_np
- * only indexes glibc's static table, unlike strerror, which may translate
- * and allocate.
- */
-struct confine_msg {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void
-confine_put(struct confine_msg *m, const char *s)
-{
-	while (*s != '\0' && m->len + 1 < m->size)
-		m->buf[m->len++] = *s++;
-	if (m->size > 0)
-		m->buf[m->len] = '\0';
-}
-
-static void
-confine_put_num(struct confine_msg *m, unsigned long long v)
-{
-	char digits[24];
-	size_t i = sizeof(digits) - 1;
-
-	digits[i] = '\0';
-	do
-		digits[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0 && i > 0);
-	confine_put(m, digits + i);
-}
-
-/* Ends the message with ": <errno text>" and returns -1 for the caller to pass up. */
-static int
-confine_put_errno(struct confine_msg *m, int errnum)
-{
-	const char *desc = strerrordesc_np(errnum);
-
-	confine_put(m, ": ");
-	if (desc != NULL) {
-		confine_put(m, desc);
-	} else {
-		confine_put(m, "errno ");
-		confine_put_num(m, (unsigned long long)errnum);
-	}
-	return -1;
-}
-
-/* Bounding set first, while CAP_SETPCAP is still effective. */
-static int
-confine_apply_bounding(const struct confine *c, uint64_t caps, struct confine_msg *m)
-{
-	for (unsigned cap = 0; cap < c->cap_count; cap++) {
-		if ((caps & confine_cap_bit((int)cap)) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			confine_put(m, "prctl(PR_CAPBSET_DROP, ");
-			confine_put(m, confine_cap_name((int)cap));
-			confine_put(m, ")");
-			return confine_put_errno(m, errno);
-		}
-	}
-	return 0;
-}
-
-/*
- * Raw syscalls rather than glibc's wrappers: those broadcast to every thread
- * glibc believes exists, which is wrong in a child made by a raw clone3.
- */
-static int
-confine_apply_ids(const struct confine *c, struct confine_msg *m)
-{
-	/* Without keep-caps the uid change would empty the permitted set. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-		confine_put(m, "prctl(PR_SET_KEEPCAPS)");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0) {
-		confine_put(m, "setgroups(");
-		for (size_t i = 0; i < c->n_groups && i < 4; i++) {
-			confine_put(m, i > 0 ? " " : "");
-			confine_put_num(m, c->groups[i]);
-		}
-		confine_put(m, c->n_groups > 4 ? " ...)" : ")");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0) {
-		confine_put(m, "setresgid(");
-		confine_put_num(m, c->gid);
-		confine_put(m, ")");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0) {
-		confine_put(m, "setresuid(");
-		confine_put_num(m, c->uid);
-		confine_put(m, ")");
-		return confine_put_errno(m, errno);
-	}
-	return 0;
-}
-
-/*
- * capset directly with a precomputed set: cap_set_proc would do the same
- * syscall, but this keeps libcap out of the child. For a non-root uid
- * execve keeps only ambient capabilities, so after clearing the inherited
- * ambient set, the service's own capabilities are raised in it again.
- */
-static int
-confine_apply_caps(const struct confine *c, uint64_t caps, struct confine_msg *m)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	for (int i = 0; i < 2; i++) {
-		data[i].effective = data[i].permitted = data[i].inheritable =
-		    (uint32_t)(caps >> (32 * i));
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0) {
-		confine_put(m, "capset");
-		return confine_put_errno(m, errno);
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
-		confine_put(m, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-		return confine_put_errno(m, errno);
-	}
-	for (unsigned cap = 0; c->uid != 0 && cap < c->cap_count; cap++) {
-		if (!(caps & confine_cap_bit((int)cap)))
-			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
-			confine_put(m, "prctl(PR_CAP_AMBIENT_RAISE, ");
-			confine_put(m, confine_cap_name((int)cap));
-			confine_put(m, ")");
-			return confine_put_errno(m, errno);
-		}
-	}
-	return 0;
-}
-
-/* The final capability set: what was asked for, limited to what this process holds. */
-static int
-confine_final_caps(const struct confine *c, uint64_t *caps, struct confine_msg *m)
-{
-	uint64_t held;
-
-	if (confine_held_caps(c->cap_count, &held) < 0) {
-		confine_put(m, "capget");
-		return confine_put_errno(m, errno);
-	}
-	if (c->caps_exact && (c->caps & ~held) != 0) {
-		confine_put(m, "capabilities: ");
-		confine_put(m, confine_cap_name(__builtin_ctzll(c->caps & ~held)));
-		confine_put(m, " is not held by colonyd");
-		return -1;
-	}
-	*caps = c->caps & held;
-	return 0;
-}
-
-int
-confine_apply(const struct confine *c, char *err, size_t errlen)
-{
-	struct confine_msg m = { err, errlen, 0 };
-	uint64_t caps = 0;
-	bool nnp;
-
-	confine_put(&m, "");	/* err stays "" on success */
-	if (c->set_nofile && setrlimit(RLIMIT_NOFILE, &c->nofile) < 0) {
-		confine_put(&m, "setrlimit(RLIMIT_NOFILE, ");
-		confine_put_num(&m, c->nofile.rlim_cur);
-		confine_put(&m, ")");
-		return confine_put_errno(&m, errno);
-	}
-	if (confine_final_caps(c, &caps, &m) < 0 ||
-	    confine_apply_bounding(c, caps, &m) < 0 ||
-	    confine_apply_ids(c, &m) < 0 ||
-	    confine_apply_caps(c, caps, &m) < 0)
-		return -1;
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN; lacking it, the filter wins. */
-	nnp = c->no_new_privs ||
-	    (c->filter.filter != NULL && !(caps & confine_cap_bit(CAP_SYS_ADMIN)));
-	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		confine_put(&m, "prctl(PR_SET_NO_NEW_PRIVS)");
-		return confine_put_errno(&m, errno);
-	}
-	/* After the uid change, so the directory is checked with the service's own rights. */
-	if (chdir(c->working_directory) < 0) {
-		confine_put(&m, "chdir(");
-		confine_put(&m, c->working_directory);
-		confine_put(&m, ")");
-		return confine_put_errno(&m, errno);
-	}
-	if (c->filter.filter != NULL &&
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->filter, 0, 0) < 0) {
-		confine_put(&m, "prctl(PR_SET_SECCOMP)");
-		return confine_put_errno(&m, errno);
-	}
-	return 0;
 }

@@ -9,7 +9,7 @@
  * confine_apply runs in the forked child, just before execve, in crun's order
  * (SPEC section 4): rlimits; bounding set; keep caps across setuid; groups,
  * gid, uid; permitted/effective/inheritable, ambient cleared; no_new_privs;
- * seccomp last. It uses only async-signal-safe calls and no allocation.
+ * seccomp last. It uses only raw system calls and no allocation.
  */
 
 #include <stddef.h>
@@ -23,13 +23,22 @@ struct confine *confine_prepare(const char *colony, const struct cfg_service *sv
     char *err, size_t errlen);
 void confine_free(struct confine *c);
 
-/* Record capabilities colonyd dropped for good: confine_prepare then refuses a service that wants one. */
+/*
+ * Record capabilities colonyd dropped for good: confine_prepare then refuses
+ * a service that wants one. Every change colonyd makes to its own bounding
+ * set must be reported here.
+ */
 void confine_note_dropped(uint64_t caps);
 
+/* colonyd's bounding set as recorded by the last confine_prepare or confine_note_dropped; pass it to confine_apply. */
+uint64_t confine_bounding_set(void);
+
 /*
- * In the child. Returns 0, or -1 with a precise message in err such as
+ * In the child, which may share colonyd's memory (child.h): no errno, no
+ * allocation. bset is confine_bounding_set() taken before the clone.
+ * Returns 0, or -1 with a precise message in err such as
  * "setresuid(33): Operation not permitted" (err must be a preallocated buffer).
  */
-int confine_apply(const struct confine *c, char *err, size_t errlen);
+int confine_apply(const struct confine *c, uint64_t bset, char *err, size_t errlen);
 
 #endif

@@ -127,6 +127,7 @@ cd_setup(struct cd *cd, int linkfd)
 	cd->w_listen = (struct cd_watch){ CD_W_LISTEN, NULL, -1 };
 	cd->w_upgrade = (struct cd_watch){ CD_W_UPGRADE, NULL, -1 };
 	cd->exit_code = -1;
+	cd->oomfd = -1;
 	cd->pidns = getpid() == 1;
 	cd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	cd->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -158,6 +159,7 @@ void
 cd_teardown(struct cd *cd)
 {
 	cd_link_flush_final(cd);
+	cd_forget_oom_files(cd);
 	while (cd->n_svcs > 0)
 		cd_svc_free(cd->svcs[cd->n_svcs - 1]);
 	while (cd->dead != NULL) {
@@ -166,6 +168,7 @@ cd_teardown(struct cd *cd)
 		cd->dead = s->next_dead;
 		free(s);
 	}
+	cd_vm_free_pool(cd);
 	eng_free(cd->eng);
 	eng_actions_free(&cd->acts);
 	cd_conf_unref(cd->conf);

@@ -109,7 +109,7 @@ child_main(const struct cfg_service *svc, const struct confine_run *r, int out)
 	}
 	if (r->before_apply != NULL)
 		r->before_apply(out);
-	if (confine_apply(c, err, sizeof(err)) < 0) {
+	if (confine_apply(c, confine_bounding_set(), err, sizeof(err)) < 0) {
 		dprintf(out, "apply-error=%s\n", err);
 		child_exit();
 	}
@@ -477,6 +477,14 @@ drop_ptrace(int out)
 		dprintf(out, "setup-error=%s\n", strerrorname_np(errno));
 }
 
+/* What colonyd does when it gives up a capability: drop it and record it (confine_note_dropped). */
+static void
+drop_ptrace_noted(int out)
+{
+	drop_ptrace(out);
+	confine_note_dropped(BIT(CAP_SYS_PTRACE));
+}
+
 static void
 drop_net_raw(int out)
 {
@@ -488,7 +496,8 @@ START_TEST(caps_list_missing)
 {
 	struct cfg_service svc;
 	struct confine_run at_prepare = { .before_prepare = drop_ptrace };
-	struct confine_run at_apply = { .before_apply = drop_ptrace };
+	struct confine_run at_apply = { .before_apply = drop_ptrace_noted };
+	struct confine_run unrecorded = { .before_apply = drop_ptrace };
 
 	svc_init(&svc, NULL, 0, 0);
 	svc.caps_mode = CFG_CAPS_LIST;
@@ -499,6 +508,10 @@ START_TEST(caps_list_missing)
 	    "test/svc: capabilities: CAP_SYS_PTRACE is not held by colonyd");
 	run_confined(&svc, &at_apply);
 	ck_assert_str_eq(need("apply-error"), "capabilities: CAP_SYS_PTRACE is not held by colonyd");
+	/* The child trusts colonyd's record of its bounding set; a drop it was not
+	   told of still cannot hand the capability on: the kernel refuses capset. */
+	run_confined(&svc, &unrecorded);
+	ck_assert_str_eq(need("apply-error"), "capset: Operation not permitted");
 }
 END_TEST
 
