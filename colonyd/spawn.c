@@ -129,7 +129,6 @@ spawn_watch(struct cd *cd, struct cd_svc *svc, int pidfd, int errp[2], int ready
 	close(errp[1]);
 	if (readyp[1] >= 0)
 		close(readyp[1]);
-	util_set_nonblock(errp[0]);
 	if (cd_watch_add(cd, &svc->w_pidfd, pidfd, EPOLLIN) < 0)
 		cd_log(cd, "%s: epoll pidfd: %s", svc->name, strerror(errno));
 	if (cd_watch_add(cd, &svc->w_err, errp[0], EPOLLIN) < 0)
@@ -170,7 +169,8 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 			return spawn_fail(err, errlen, "cgroup open", svc->cgrel);
 	}
 	cgfd = svc->cgfd;
-	if (pipe2(errp, O_CLOEXEC) < 0 ||
+	/* Non-blocking at both ends: the child writes one short message at most. */
+	if (pipe2(errp, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (svc->cfg->ready == CFG_READY_FD && pipe2(readyp, O_CLOEXEC) < 0)) {
 		spawn_fail(err, errlen, "pipe2", svc->name);
 		goto fail;
