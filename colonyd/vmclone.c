@@ -84,7 +84,6 @@ vm_clone3(struct cd_clone_args *a, int (*fn)(void *), void *arg)
 	    : "rcx", "r11", "memory", "cc");
 	return rax;
 }
-#endif
 
 static struct cd_slot *
 vm_slot_get(struct cd *cd)
@@ -109,6 +108,7 @@ vm_slot_get(struct cd *cd)
 	}
 	return s;
 }
+#endif
 
 static void
 vm_slot_put(struct cd *cd, struct cd_slot *s)
