@@ -389,6 +389,37 @@ out:
 	return rc;
 }
 
+static int
+confine_cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * What of the service's uid, gid and groups colonyd already runs with (a root
+ * service of a root colonyd): the child skips those changes, each of which
+ * commits a new set of credentials. colonyd never changes its own.
+ */
+static void
+confine_ids_kept(struct confine *c)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg, mine[64], want[64];
+	int n;
+
+	c->uid_kept = getresuid(&r, &e, &s) == 0 && r == c->uid && e == c->uid && s == c->uid;
+	c->gid_kept = getresgid(&rg, &eg, &sg) == 0 && rg == c->gid && eg == c->gid && sg == c->gid;
+	c->groups_kept = false;
+	if (c->n_groups > 64 || (n = getgroups(64, mine)) < 0 || (size_t)n != c->n_groups)
+		return;
+	memcpy(want, c->groups, c->n_groups * sizeof(gid_t));
+	qsort(mine, (size_t)n, sizeof(gid_t), confine_cmp_gid);
+	qsort(want, c->n_groups, sizeof(gid_t), confine_cmp_gid);
+	c->groups_kept = memcmp(mine, want, c->n_groups * sizeof(gid_t)) == 0;
+}
+
 struct confine *
 confine_prepare(const char *colony, const struct cfg_service *svc, char *err, size_t errlen)
 {
@@ -408,6 +439,7 @@ confine_prepare(const char *colony, const struct cfg_service *svc, char *err, si
 	    confine_prepare_caps(c, svc, why, sizeof(why)) < 0 ||
 	    confine_prepare_seccomp(c, svc, why, sizeof(why)) < 0)
 		goto fail;
+	confine_ids_kept(c);
 	return c;
 fail:
 	snprintf(err, errlen, "%s/%s: %s", colony, svc->name, why);

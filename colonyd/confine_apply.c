@@ -61,11 +61,11 @@ confine_apply_ids(const struct confine *c, struct cd_msg *m)
 	long rc;
 
 	/* Without keep-caps the uid change would empty the permitted set. */
-	if ((rc = cd_prctl(PR_SET_KEEPCAPS, 1, 0)) < 0) {
+	if (!c->uid_kept && (rc = cd_prctl(PR_SET_KEEPCAPS, 1, 0)) < 0) {
 		cd_msg_put(m, "prctl(PR_SET_KEEPCAPS)");
 		return cd_msg_errno(m, (int)-rc);
 	}
-	if ((rc = cd_sys(SYS_setgroups, (long)c->n_groups, (long)c->groups, 0)) < 0) {
+	if (!c->groups_kept && (rc = cd_sys(SYS_setgroups, (long)c->n_groups, (long)c->groups, 0)) < 0) {
 		cd_msg_put(m, "setgroups(");
 		for (size_t i = 0; i < c->n_groups && i < 4; i++) {
 			cd_msg_put(m, i > 0 ? " " : "");
@@ -74,9 +74,9 @@ confine_apply_ids(const struct confine *c, struct cd_msg *m)
 		cd_msg_put(m, c->n_groups > 4 ? " ...)" : ")");
 		return cd_msg_errno(m, (int)-rc);
 	}
-	if ((rc = cd_sys(SYS_setresgid, c->gid, c->gid, c->gid)) < 0)
+	if (!c->gid_kept && (rc = cd_sys(SYS_setresgid, c->gid, c->gid, c->gid)) < 0)
 		return confine_fail_id(m, "setresgid(", c->gid, rc);
-	if ((rc = cd_sys(SYS_setresuid, c->uid, c->uid, c->uid)) < 0)
+	if (!c->uid_kept && (rc = cd_sys(SYS_setresuid, c->uid, c->uid, c->uid)) < 0)
 		return confine_fail_id(m, "setresuid(", c->uid, rc);
 	return 0;
 }

@@ -14,6 +14,7 @@ struct confine {
 	gid_t gid;
 	gid_t *groups;			/* supplementary groups, resolved at prepare */
 	size_t n_groups;
+	bool uid_kept, gid_kept, groups_kept;	/* colonyd's own already: left alone */
 	char *working_directory;
 	bool set_nofile;		/* limit_nofile was given */
 	struct rlimit nofile;
