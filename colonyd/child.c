@@ -102,21 +102,19 @@ child_fds(struct cd_child *c)
 		child_cloexec_each(n);
 }
 
-/* execve, with a PATH search when colonyd could not resolve argv[0] beforehand. */
-static void __attribute__((noreturn))
-child_exec(const struct cd_child *c)
+/*
+ * The PATH search, only when colonyd could not resolve argv[0] beforehand.
+ * Apart, so that its buffer does not deepen the usual path: every page of
+ * the child's stack that is touched stays resident in colonyd.
+ */
+static void __attribute__((noreturn, noinline))
+child_exec_search(const struct cd_child *c)
 {
 	const char *file = c->argv[0];
 	size_t fl = strlen(file);
 	char path[4096];
 	long rc, first = -ENOENT;
 
-	if (c->exe != NULL || strchr(file, '/') != NULL) {
-		const char *p = c->exe ? c->exe : file;
-
-		rc = cd_sys(SYS_execve, (long)p, (long)c->argv, (long)c->envp);
-		child_fail_errno(c, "execve", p, rc);
-	}
 	for (const char *d = CD_DEFAULT_PATH; *d != '\0';) {
 		size_t dl = strcspn(d, ":");
 
@@ -133,6 +131,18 @@ child_exec(const struct cd_child *c)
 			d++;
 	}
 	child_fail_errno(c, "execve", file, first);
+}
+
+static void __attribute__((noreturn))
+child_exec(const struct cd_child *c)
+{
+	const char *p = c->exe ? c->exe : c->argv[0];
+	long rc;
+
+	if (c->exe == NULL && strchr(p, '/') == NULL)
+		child_exec_search(c);
+	rc = cd_sys(SYS_execve, (long)p, (long)c->argv, (long)c->envp);
+	child_fail_errno(c, "execve", p, rc);
 }
 
 /* The fork fallback joins the v2 cgroup by writing to its cgroup.procs. */
