@@ -160,6 +160,7 @@ void cd_watch_mod(struct cd *cd, struct cd_watch *w, uint32_t events);
 void cd_watch_del(struct cd *cd, struct cd_watch *w);	/* and close the fd */
 void cd_exit_now(struct cd *cd, int code);
 int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
+void cd_release_memory(void);
 
 /* privs.c: colonyd's own capabilities after set-up */
 int cd_drop_privileges(struct cd *cd, const struct cfg_colony *c);

@@ -92,6 +92,7 @@ main(int argc, char **argv)
 	if (state_fd >= 0) {
 		if (cd_upgrade_restore(&cd, state_fd) < 0)
 			return 1;
+		cd_release_memory();
 	} else
 		cd_send_hello(&cd);
 	rc = cd_loop(&cd);
