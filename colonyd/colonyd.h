@@ -144,7 +144,7 @@ struct cd {
 	int exit_code;			/* -1 while running */
 
 	/* upgrade (upgrade.c) */
-	char self_exe[4096];		/* the path we were started from */
+	char *self_exe;			/* the path we were started from; NULL if unknown */
 	struct cd_watch w_upgrade;	/* the checker's pidfd */
 	pid_t upg_checker;
 	uint32_t upg_id;		/* the root's PROTO_CMD id, answered by the new image */

@@ -197,5 +197,6 @@ cd_teardown(struct cd *cd)
 	free(cd->q);
 	free(cd->out);
 	free(cd->rbuf);
+	free(cd->self_exe);
 }
 
