@@ -164,7 +164,7 @@ struct cd {
 	int exit_code;			/* -1 while running */
 
 	/* upgrade (upgrade.c) */
-	char self_exe[4096];		/* the path we were started from */
+	char *self_exe;			/* the path we were started from; NULL if unknown */
 	struct cd_watch w_upgrade;	/* the checker's pidfd */
 	pid_t upg_checker;
 	uint32_t upg_id;		/* the root's PROTO_CMD id, answered by the new image */
@@ -180,6 +180,7 @@ void cd_watch_mod(struct cd *cd, struct cd_watch *w, uint32_t events);
 void cd_watch_del(struct cd *cd, struct cd_watch *w);	/* and close the fd */
 void cd_exit_now(struct cd *cd, int code);
 int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
+void cd_release_memory(void);
 
 /* privs.c: colonyd's own capabilities after set-up */
 int cd_drop_privileges(struct cd *cd, const struct cfg_colony *c);

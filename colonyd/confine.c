@@ -4,8 +4,6 @@
 #include "config/config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -118,47 +116,24 @@ static int
 confine_prepare_groups(struct confine *c, const struct cfg_service *svc,
     char *why, size_t whylen)
 {
-	struct passwd *pw = NULL;
-	int size = 16;
-
 	/* Resolved by the root when it loaded the file: no user database here
-	   (and no NSS module loaded into every colonyd). */
+	   (and no NSS module loaded into every colonyd). A definition from an
+	   older root, without them: the files only (usergroups.c). */
 	if (svc->n_groups > 0) {
 		c->groups = malloc(svc->n_groups * sizeof(gid_t));
-		if (c->groups == NULL) {
-			snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
-			return -1;
+		if (c->groups != NULL) {
+			memcpy(c->groups, svc->groups, svc->n_groups * sizeof(gid_t));
+			c->n_groups = svc->n_groups;
 		}
-		memcpy(c->groups, svc->groups, svc->n_groups * sizeof(gid_t));
-		c->n_groups = svc->n_groups;
-		return 0;
+	} else if (confine_files_groups(svc->user, svc->uid, svc->gid, &c->groups, &c->n_groups) < 0) {
+		free(c->groups);
+		c->groups = NULL;
 	}
-	/* A definition from an older root, without them: look them up.
-	   `user` as written may be a number; the uid is what was resolved. */
-	if (svc->user != NULL && (pw = getpwnam(svc->user)) != NULL && pw->pw_uid != svc->uid)
-		pw = NULL;
-	if (pw == NULL)
-		pw = getpwuid(svc->uid);
-	for (;;) {
-		gid_t *groups = realloc(c->groups, (size_t)size * sizeof(*groups));
-		int n = size;
-
-		if (groups == NULL) {
-			snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
-			return -1;
-		}
-		c->groups = groups;
-		if (pw == NULL) {	/* a numeric uid without a passwd entry */
-			groups[0] = svc->gid;
-			c->n_groups = 1;
-			return 0;
-		}
-		if (getgrouplist(pw->pw_name, svc->gid, groups, &n) >= 0) {
-			c->n_groups = (size_t)n;
-			return 0;
-		}
-		size = n > size ? n : size * 2;
+	if (c->groups == NULL) {
+		snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
+		return -1;
 	}
+	return 0;
 }
 
 /* Capabilities colonyd gave up at colony set-up (confine_note_dropped): asking for one is an error. */

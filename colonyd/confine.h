@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cfg_service;
 struct confine;
@@ -22,6 +23,16 @@ struct confine;
 struct confine *confine_prepare(const char *colony, const struct cfg_service *svc,
     char *err, size_t errlen);
 void confine_free(struct confine *c);
+
+/*
+ * usergroups.c: gid, then every group that lists the user in /etc/group, as
+ * getgrouplist gives them but from the files only (no NSS). The user is
+ * `user` if /etc/passwd has it with this uid, else the first entry with the
+ * uid; none: gid only. *groups is realloc'd; -1: out of memory.
+ */
+int confine_files_groups(const char *user, uid_t uid, gid_t gid, gid_t **groups, size_t *n);
+int confine_files_groups_from(const char *passwd, const char *group, const char *user, uid_t uid,
+    gid_t gid, gid_t **groups, size_t *n);	/* other files: for the tests */
 
 /*
  * Record capabilities colonyd dropped for good: confine_prepare then refuses

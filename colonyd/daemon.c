@@ -2,12 +2,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -154,6 +157,26 @@ cd_setup(struct cd *cd, int linkfd)
 	return 0;
 }
 
+/*
+ * After a configuration: building seccomp filters and parsing leave free holes
+ * across the heap, and set-up runs deep on the stack (PATH_MAX buffers for
+ * cgroups and paths) while the loop then runs shallow for the colony's life.
+ * Hand both back instead of keeping them dirty in every colonyd. Below the
+ * stack lies only its guard gap, where nothing is mapped, so the range needs
+ * no exact bound (madvise skips what is unmapped); this frame and the one of
+ * the call stay.
+ */
+void
+cd_release_memory(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t end = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - 2 * page;
+	size_t len = 128 * 1024;
+
+	malloc_trim(0);
+	madvise((void *)(end - len), len, MADV_DONTNEED);
+}
+
 /* Leave nothing behind: every service is down by now (or never started). */
 void
 cd_teardown(struct cd *cd)
@@ -177,5 +200,6 @@ cd_teardown(struct cd *cd)
 	free(cd->q);
 	free(cd->out);
 	free(cd->rbuf);
+	free(cd->self_exe);
 }
 

@@ -74,24 +74,36 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 	return 0;
 }
 
+/* The path we were started from, for an upgrade; kept on the heap, not in a PATH_MAX array. */
+static char *
+self_exe(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct cd cd;
 	int linkfd, rc, state_fd = -1;
-	ssize_t n;
 
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
 		return cd_upgrade_check(fd_arg(argv[2]));
 	parse_args(&cd, argc, argv, &linkfd, &state_fd);
-	n = readlink("/proc/self/exe", cd.self_exe, sizeof(cd.self_exe) - 1);
-	cd.self_exe[n > 0 ? n : 0] = '\0';
+	cd.self_exe = self_exe();
 	if (cd_setup(&cd, linkfd) < 0)
 		return 1;
 	if (state_fd >= 0) {
 		if (cd_upgrade_restore(&cd, state_fd) < 0)
 			return 1;
+		cd_release_memory();
 	} else
 		cd_send_hello(&cd);
 	rc = cd_loop(&cd);
