@@ -161,6 +161,7 @@ struct root {
 	char self_dir[2048];
 	char colonyd[4096];
 	uint64_t nofile_cur, nofile_max;	/* the original RLIMIT_NOFILE, restored in children */
+	int slot[3];			/* low fds lent to a spawn, and their placeholder (root_slots.c) */
 	/* colonies by name */
 	struct colony **buckets;
 	size_t n_buckets, n_colonies;
@@ -250,6 +251,11 @@ void watch_link_gone(struct root *r, struct colony *c);
 void watch_sigchld(struct root *r);
 int watch_kill(struct colony *c, int sig);
 const char *watch_kind(const struct colony *c);
+
+/* root_slots.c */
+void slots_init(struct root *r);
+bool slots_lend(struct root *r, int sock, int ns, int *csock, int *cns, unsigned *keep);
+void slots_return(struct root *r);
 
 /* root_net.c */
 struct root_net *net_find(struct root *r, const char *name);

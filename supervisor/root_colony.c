@@ -224,6 +224,9 @@ struct spawn_ctx {
 	struct root *r;
 	struct colony *c;
 	int sock;		/* the child's end */
+	int ns;			/* the colony's netns for setns, or -1 */
+	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
+	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
 	unsigned v1;		/* hybrid: the v1 controllers to join (cg_v1_needed) */
 	char cg_colonyd[300];
@@ -238,6 +241,9 @@ spawn_child(struct spawn_ctx *x)
 	const char *what = NULL;
 	sigset_t empty;
 
+	/* First: until this the fd table is the root's own. */
+	if (x->share && close_range(x->keep, ~0U, CLOSE_RANGE_UNSHARE) != 0)
+		_exit(127);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&empty);
@@ -246,7 +252,7 @@ spawn_child(struct spawn_ctx *x)
 		what = "cgroup attach";
 	else if (x->v1 != 0 && cg_attach_v1(&x->r->cg, x->c->cgroup, 0, x->v1) != 0)
 		what = "v1 cgroup attach";
-	else if (x->c->netns_fd >= 0 && setns(x->c->netns_fd, CLONE_NEWNET) != 0)
+	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
 	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
 		what = "dup2";
@@ -273,7 +279,7 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	/* exit_signal 0 with a pidfd: colonyd is a "clone child", so the orphan reaper's
 	   waitpid(-1) never takes it; its exit is read through the pidfd only. */
 	a.flags = (pidfd != NULL ? CLONE_PIDFD : 0) | ROOT_CLONE_INTO_CGROUP |
-	    colony_ns_flags(x->c->cfg);
+	    (x->share ? CLONE_FILES | CLONE_VFORK : 0) | colony_ns_flags(x->c->cfg);
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
 	a.exit_signal = pidfd != NULL ? 0 : SIGCHLD;
 	a.cgroup = (uint64_t)cgfd;
@@ -290,6 +296,7 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 		told = true;
 	}
 	x->attach = true;
+	x->share = false;	/* the child attaches itself: the root must not sleep meanwhile */
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)((pidfd != NULL ? CLONE_PIDFD : SIGCHLD) |
 	    colony_ns_flags(x->c->cfg)), NULL, pidfd, NULL, 0UL);
 	if (pid == 0)
@@ -401,11 +408,16 @@ colony_spawn_in(struct root *r, struct colony *c)
 		return -1;
 	}
 	x.sock = sv[1];
+	x.ns = c->netns_fd;
+	/* Not while the child joins v1 cgroups (an RCU grace period): the root would sleep. */
+	x.share = x.v1 == 0 && slots_lend(r, sv[1], c->netns_fd, &x.sock, &x.ns, &x.keep);
 	bool want = watch_want_pidfd(r);
 	pid = spawn_clone(&x, cgfd, want ? &pidfd : NULL);
 	if (pid < 0 && want && errno == EMFILE)
 		pid = spawn_clone(&x, cgfd, NULL);
 	int saved = errno;
+	if (x.sock != sv[1])
+		slots_return(r);	/* colonyd has executed (or died): its table is its own */
 	close(cgfd);
 	close(sv[1]);
 	if (pid < 0) {

@@ -388,6 +388,7 @@ root_start(struct root *r, int listenfd)
 	struct eng_policy pol;
 	uint32_t *addrs;
 
+	slots_init(r);		/* first: the lowest fd numbers free */
 	r->cfg = cfg_load(r->cfg_path, err, sizeof(err));
 	if (r->cfg == NULL) {
 		fprintf(stderr, "%s\n", err);
