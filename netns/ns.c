@@ -142,12 +142,17 @@ nns_name_ok(const char *name)
 /*
  * Make NNS_RUN_DIR a shared mount point, as iproute2 does, so that a bind
  * mount under it is seen in mount namespaces made later (ip netns exec).
+ * Once per process: MS_SHARED | MS_REC walks every mount below it (one per
+ * published namespace), which made each publish cost O(namespaces).
  */
 static int
 nns_run_dir_shared(char *err, size_t errlen)
 {
+	static bool done;
 	bool bound = false;
 
+	if (done)
+		return 0;
 	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return nns_fail(err, errlen, "netns: mkdir %s: %s", NNS_RUN_DIR, strerror(errno));
 	while (mount("", NNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
@@ -160,6 +165,7 @@ nns_run_dir_shared(char *err, size_t errlen)
 			    strerror(errno));
 		bound = true;
 	}
+	done = true;
 	return 0;
 }
 
