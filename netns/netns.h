@@ -23,6 +23,9 @@ int nns_create(int *nsfd, char *err, size_t errlen);
 int nns_publish(int nsfd, const char *name, char *err, size_t errlen);
 /* Unmount and remove NNS_RUN_DIR/<name>; absent is not an error. */
 int nns_unpublish(const char *name, char *err, size_t errlen);
+/* Open the namespace published as NNS_RUN_DIR/<name> (O_CLOEXEC) into *nsfd; fails when
+   the entry is absent or is not a network namespace (a leftover file, say). */
+int nns_open(const char *name, int *nsfd, char *err, size_t errlen);
 
 /* Deterministic host-side veth name for a colony: at most 15 characters. */
 void nns_veth_name(const char *prefix, const char *colony, char out[16]);

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,12 +142,17 @@ nns_name_ok(const char *name)
 /*
  * Make NNS_RUN_DIR a shared mount point, as iproute2 does, so that a bind
  * mount under it is seen in mount namespaces made later (ip netns exec).
+ * Once per process: MS_SHARED | MS_REC walks every mount below it (one per
+ * published namespace), which made each publish cost O(namespaces).
  */
 static int
 nns_run_dir_shared(char *err, size_t errlen)
 {
+	static bool done;
 	bool bound = false;
 
+	if (done)
+		return 0;
 	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return nns_fail(err, errlen, "netns: mkdir %s: %s", NNS_RUN_DIR, strerror(errno));
 	while (mount("", NNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
@@ -158,6 +165,7 @@ nns_run_dir_shared(char *err, size_t errlen)
 			    strerror(errno));
 		bound = true;
 	}
+	done = true;
 	return 0;
 }
 
@@ -201,5 +209,27 @@ nns_unpublish(const char *name, char *err, size_t errlen)
 		return nns_fail(err, errlen, "netns %s: umount %s: %s", name, path, strerror(errno));
 	if (unlink(path) < 0 && errno != ENOENT)
 		return nns_fail(err, errlen, "netns %s: unlink %s: %s", name, path, strerror(errno));
+	return 0;
+}
+
+int
+nns_open(const char *name, int *nsfd, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	*nsfd = -1;
+	if (!nns_name_ok(name))
+		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nns_fail(err, errlen, "netns %s: open %s: %s", name, path, strerror(errno));
+	/* A file left where the bind mount was is no namespace: setns would fail later. */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return nns_fail(err, errlen, "netns %s: %s is not a network namespace", name, path);
+	}
+	*nsfd = fd;
 	return 0;
 }

@@ -172,16 +172,12 @@ colony_new(struct root *r, const struct cfg_colony *cc)
 void
 colony_free(struct root *r, struct colony *c)
 {
-	if (c->pidfd >= 0) {
-		root_watch_del(r, c->pidfd);
-		close(c->pidfd);
-	}
+	watch_forget(r, c);
 	if (c->events_fd >= 0) {
 		root_watch_del(r, c->events_fd);
 		close(c->events_fd);
 	}
-	if (c->netns_fd >= 0)
-		close(c->netns_fd);
+	net_colony_close(c);
 	if (c->sock >= 0) {
 		root_watch_del(r, c->sock);
 		close(c->sock);
@@ -228,6 +224,9 @@ struct spawn_ctx {
 	struct root *r;
 	struct colony *c;
 	int sock;		/* the child's end */
+	int ns;			/* the colony's netns for setns, or -1 */
+	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
+	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
 	unsigned v1;		/* hybrid: the v1 controllers to join (cg_v1_needed) */
 	char cg_colonyd[300];
@@ -243,6 +242,9 @@ spawn_child(struct spawn_ctx *x)
 	const char *what = NULL;
 	sigset_t empty;
 
+	/* First: until this the fd table is the root's own. */
+	if (x->share && close_range(x->keep, ~0U, CLOSE_RANGE_UNSHARE) != 0)
+		_exit(127);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&empty);
@@ -251,7 +253,7 @@ spawn_child(struct spawn_ctx *x)
 		what = "cgroup attach";
 	else if (x->v1 != 0 && cg_attach_v1(&x->r->cg, x->c->cgroup, 0, x->v1) != 0)
 		what = "v1 cgroup attach";
-	else if (x->c->netns_fd >= 0 && setns(x->c->netns_fd, CLONE_NEWNET) != 0)
+	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
 	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
 		what = "dup2";
@@ -266,7 +268,8 @@ spawn_child(struct spawn_ctx *x)
 	_exit(127);
 }
 
-/* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error). */
+/* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error).
+   pidfd NULL: no pidfd (the fd budget is short, root_watch.c); its end comes by SIGCHLD. */
 static pid_t
 spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 {
@@ -274,16 +277,18 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	pid_t pid;
 
 	memset(&a, 0, sizeof(a));
-	/* exit_signal 0: colonyd is a "clone child", so the orphan reaper's waitpid(-1)
-	   never takes it; its exit is read through the pidfd only. */
-	a.flags = CLONE_PIDFD | ROOT_CLONE_INTO_CGROUP | colony_ns_flags(x->c->cfg);
+	/* exit_signal 0 with a pidfd: colonyd is a "clone child", so the orphan reaper's
+	   waitpid(-1) never takes it; its exit is read through the pidfd only. */
+	a.flags = (pidfd != NULL ? CLONE_PIDFD : 0) | ROOT_CLONE_INTO_CGROUP |
+	    (x->share ? CLONE_FILES | CLONE_VFORK : 0) | colony_ns_flags(x->c->cfg);
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	a.exit_signal = pidfd != NULL ? 0 : SIGCHLD;
 	a.cgroup = (uint64_t)cgfd;
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0)
 		spawn_child(x);
-	if (pid > 0)
-		return pid;
+	if (pid > 0 || (errno == EMFILE && pidfd != NULL))
+		return pid;	/* no fd for the pidfd: the caller tries without one */
 	static bool told;
 	if (!told) {
 		/* Older kernels refuse clone3 or CLONE_INTO_CGROUP: say so once, then fall back
@@ -292,8 +297,9 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 		told = true;
 	}
 	x->attach = true;
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | colony_ns_flags(x->c->cfg)),
-	    NULL, pidfd, NULL, 0UL);
+	x->share = false;	/* the child attaches itself: the root must not sleep meanwhile */
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)((pidfd != NULL ? CLONE_PIDFD : SIGCHLD) |
+	    colony_ns_flags(x->c->cfg)), NULL, pidfd, NULL, 0UL);
 	if (pid == 0)
 		spawn_child(x);
 	return pid;
@@ -318,8 +324,10 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	char err[256];
 
 	snprintf(x->cg_colonyd, sizeof(x->cg_colonyd), "%s/_colonyd", c->cgroup);
-	if (cc->net_mode != CFG_NET_HOST && (c->netns_fd < 0 || c->net_reset)) {
-		if (c->net_reset)
+	/* The published namespace is opened for this spawn only; gone, it is made anew. */
+	if (cc->net_mode != CFG_NET_HOST && (!c->published || c->net_reset ||
+	    net_colony_open(r, c) != 0)) {
+		if (c->net_reset || c->published)
 			net_colony_down(r, c);
 		c->net_reset = false;
 		if (net_colony_up(r, c, err, sizeof(err)) != 0) {
@@ -327,7 +335,7 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 			return -1;
 		}
 	}
-	if (cc->net_mode == CFG_NET_HOST && c->netns_fd >= 0)
+	if (cc->net_mode == CFG_NET_HOST && c->published)
 		net_colony_down(r, c);
 	/* A fresh subtree after a kill (it is empty here): on this kernel a cgroup once
 	   written to cgroup.kill SIGKILLs every later CLONE_INTO_CGROUP child of it and
@@ -393,9 +401,20 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 	x->envp = colonyd_environ();
 }
 
+static int colony_spawn_in(struct root *r, struct colony *c);
+
 /* ENG_ACT_SPAWN. Returns 0 (colonyd exists) or -1 (set-up failed: an abnormal exit). */
 int
 colony_spawn(struct root *r, struct colony *c)
+{
+	int rc = colony_spawn_in(r, c);
+
+	net_colony_close(c);	/* the root holds no netns fd between spawns */
+	return rc;
+}
+
+static int
+colony_spawn_in(struct root *r, struct colony *c)
 {
 	struct spawn_ctx x = { .r = r, .c = c };
 	int sv[2], cgfd, pidfd = -1;
@@ -415,8 +434,16 @@ colony_spawn(struct root *r, struct colony *c)
 		return -1;
 	}
 	x.sock = sv[1];
-	pid = spawn_clone(&x, cgfd, &pidfd);
+	x.ns = c->netns_fd;
+	/* Not while the child joins v1 cgroups (an RCU grace period): the root would sleep. */
+	x.share = x.v1 == 0 && slots_lend(r, sv[1], c->netns_fd, &x.sock, &x.ns, &x.keep);
+	bool want = watch_want_pidfd(r);
+	pid = spawn_clone(&x, cgfd, want ? &pidfd : NULL);
+	if (pid < 0 && want && errno == EMFILE)
+		pid = spawn_clone(&x, cgfd, NULL);
 	int saved = errno;
+	if (x.sock != sv[1])
+		slots_return(r);	/* colonyd has executed (or died): its table is its own */
 	close(cgfd);
 	close(sv[1]);
 	if (pid < 0) {
@@ -425,31 +452,36 @@ colony_spawn(struct root *r, struct colony *c)
 		return -1;
 	}
 	colony_set_pid(r, c, pid);
-	c->pidfd = pidfd;
+	watch_spawned(r, c, pidfd, true);
 	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
-	root_watch_add(r, pidfd, EPOLLIN, &c->w_pidfd);
 	link_attach(r, c, sv[0]);
 	link_send_config(r, c);
 	ctl_event(r, c->name, "spawned", pid, PROTO_EXIT_NONE, 0);
 	return 0;
 }
 
-/* colonyd ended (pidfd readable): 0 is a clean exit, anything else (3: gave up) is not. */
+/* colonyd ended (pidfd readable, or SIGCHLD): 0 is a clean exit, anything else (3: gave up) is not. */
 void
 colony_reap(struct root *r, struct colony *c)
 {
 	siginfo_t si;
 	bool unknown = false;
+	int rc;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL) != 0) {
+	if (c->pidfd >= 0)
+		rc = waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL);
+	else
+		rc = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | __WALL);
+	if (rc != 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
 		/* An adopted colonyd is not our child: its status is its parent's. Whether it
-		   ended is what its pidfd says (readable once it exited). */
+		   ended is what its pidfd says (readable once it exited). Without a pidfd,
+		   ECHILD means it is gone. */
 		int err = errno;
 		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
-		if (err == ECHILD && (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)))
+		if (err == ECHILD && c->pidfd >= 0 && (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)))
 			return;
 		unknown = err == ECHILD;
 		if (!unknown)
@@ -457,6 +489,7 @@ colony_reap(struct root *r, struct colony *c)
 	} else if (si.si_pid == 0)
 		return;		/* not yet */
 	adopt_forget(r, c);
+	watch_reaped(r, c);
 	bool clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (si.si_code == CLD_EXITED) {
 		c->exit_kind = PROTO_EXIT_CODE;
@@ -470,9 +503,6 @@ colony_reap(struct root *r, struct colony *c)
 	if (c->sock >= 0)
 		link_readable(r, c);	/* the last snapshots it sent */
 	link_close(r, c);
-	root_watch_del(r, c->pidfd);
-	close(c->pidfd);
-	c->pidfd = -1;
 	ctl_event(r, c->name, "exited", c->pid, c->exit_kind, c->exit_value);
 	r->reaped[r->reaped_i++ % (sizeof(r->reaped) / sizeof(r->reaped[0]))] = c->pid;
 	colony_set_pid(r, c, 0);
@@ -495,11 +525,14 @@ colony_emptied(struct root *r, struct colony *c)
 		c->events_fd = -1;
 	}
 	/* colonyd is gone with its cgroup: let its exit reach the engine before EMPTY. */
-	if (c->pidfd >= 0)
+	if (colony_watched(c))
 		colony_reap(r, c);
 	/* A colonyd that died before its services left them to us, and their
-	   SIGCHLDs may have merged with colonyd's: reap them after this turn. */
-	r->orphans_due = true;
+	   SIGCHLDs may have merged with colonyd's: reap them after this turn. That
+	   walk costs O(children) (a millisecond at 10,000 colonies); a colonyd that
+	   exited 0 had stopped and collected all its services, so it left none. */
+	if (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0)
+		r->orphans_due = true;
 	if (c->child != NULL && !c->dying)
 		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
 }
@@ -542,8 +575,8 @@ colony_signal(struct root *r, struct colony *c)
 {
 	if (c->sock >= 0 && link_send_cmd(r, c, PROTO_OP_SHUTDOWN, "", 0, 0) == 0)
 		return;
-	if (c->pidfd >= 0 && syscall(SYS_pidfd_send_signal, c->pidfd, SIGTERM, NULL, 0) != 0)
-		root_log("colony %s: pidfd_send_signal: %s", c->name, strerror(errno));
+	if (colony_watched(c) && watch_kill(c, SIGTERM) != 0)
+		root_log("colony %s: SIGTERM: %s", c->name, strerror(errno));
 }
 
 void

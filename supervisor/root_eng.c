@@ -104,7 +104,7 @@ static void
 root_act_removed(struct root *r, struct colony *c)
 {
 	c->child = NULL;
-	if (c->pidfd >= 0)
+	if (colony_watched(c))
 		colony_reap(r, c);
 	link_close(r, c);
 	net_colony_down(r, c);

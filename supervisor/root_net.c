@@ -285,6 +285,31 @@ net_colony_down(struct root *r, struct colony *c)
 			root_log("colony %s: %s", c->name, err);
 		c->published = false;
 	}
+	net_colony_close(c);
+}
+
+/*
+ * A spawn opens the colony's published namespace for its child's setns and
+ * closes it right after the clone: the bind mount under /run/netns keeps the
+ * namespace alive, so the root holds no fd per colony. -1 (logged) when the
+ * entry is gone or is no namespace; the caller then makes a new one.
+ */
+int
+net_colony_open(struct root *r, struct colony *c)
+{
+	char name[256], err[512];
+
+	net_colony_close(c);
+	net_ns_name(r, c, name, sizeof(name));
+	if (nns_open(name, &c->netns_fd, err, sizeof(err)) == 0)
+		return 0;
+	root_log("colony %s: %s: making a new one", c->name, err);
+	return -1;
+}
+
+void
+net_colony_close(struct colony *c)
+{
 	if (c->netns_fd >= 0) {
 		close(c->netns_fd);
 		c->netns_fd = -1;

@@ -63,6 +63,7 @@ struct status_row {
 	const char *cgroup_rel;
 	const char *netns;		/* colonies only */
 	const char *address;
+	const char *watch;		/* colonies only: "pidfd", "sigchld" or NULL */
 };
 
 static void
@@ -96,6 +97,8 @@ status_emit(struct root *r, struct util_str *s, bool json, const struct status_r
 		w->netns ? util_str_json(s, w->netns) : util_str_add(s, "null", 4);
 		util_str_add(s, ",\"address\":", 11);
 		w->address ? util_str_json(s, w->address) : util_str_add(s, "null", 4);
+		util_str_add(s, ",\"watch\":", 9);
+		w->watch ? util_str_json(s, w->watch) : util_str_add(s, "null", 4);
 	} else {
 		util_str_add(s, ",\"status\":", 10);
 		util_str_json(s, w->status);
@@ -139,6 +142,7 @@ status_colony(struct root *r, struct util_str *s, bool json, struct colony *c, b
 		.restarts = c->child ? eng_child_restarts(c->child) : 0,
 		.since_real = c->child ? root_mono_to_real(eng_child_since_ms(c->child)) : 0,
 		.exit_kind = c->exit_kind, .exit_value = c->exit_value, .cgroup_rel = c->cgroup,
+		.watch = watch_kind(c),
 	};
 	struct in_addr a = { htonl(c->addr) };
 
@@ -307,6 +311,9 @@ status_metrics(struct root *r, struct root_client *cl)
 	for (int which = 0; which < 5; which++)
 		metrics_family(&s, rows, n, which);
 	free(rows);
+	util_str_printf(&s, "# HELP colony_supervisor_sigchld_colonyds Colonyds watched through SIGCHLD "
+	    "because no pidfd fit in RLIMIT_NOFILE.\n# TYPE colony_supervisor_sigchld_colonyds gauge\n"
+	    "colony_supervisor_sigchld_colonyds %zu\n", r->n_sigchld);
 	if (s.len)
 		ctl_frame(r, cl, 1, s.p, s.len);
 	ctl_finish(r, cl, 0);

@@ -339,6 +339,35 @@ START_TEST(publish_twice_fails_unpublish_absent_ok)
 }
 END_TEST
 
+/* The root holds no fd per colony: it opens the published namespace for a spawn only. */
+START_TEST(open_published_namespace_only)
+{
+	char name[64], path[128];
+	int ns = fx_create(), fd = 7;
+
+	fx_name(name, sizeof(name), "open");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	ck_assert_int_eq(nns_open(name, &fd, err, sizeof(err)), -1);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_msg(strstr(err, name) && strstr(err, "No such file"), "err: %s", err);
+	ck_assert_msg(nns_publish(ns, name, err, sizeof(err)) == 0, "publish: %s", err);
+	ck_assert_msg(nns_open(name, &fd, err, sizeof(err)) == 0, "open: %s", err);
+	ck_assert_uint_eq(fd_inode(fd), fd_inode(ns));
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	ck_assert_int_eq(nns_unpublish(name, err, sizeof(err)), 0);
+	/* A plain file where the bind mount was (a crash between create and mount, say). */
+	int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	ck_assert_int_ge(f, 0);
+	close(f);
+	ck_assert_int_eq(nns_open(name, &fd, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not a network namespace"), "err: %s", err);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(nns_unpublish(name, err, sizeof(err)), 0);
+	ck_assert_int_eq(nns_open("a/b", &fd, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(bridge_ensure_creates_then_reuses)
 {
 	struct nl_sock *sk = sock_in(-1);
@@ -645,6 +674,7 @@ netns_suite(void)
 	tcase_add_test(tc, create_repeatedly_leaks_no_fd);
 	tcase_add_test(tc, publish_lets_ip_netns_exec_enter);
 	tcase_add_test(tc, publish_twice_fails_unpublish_absent_ok);
+	tcase_add_test(tc, open_published_namespace_only);
 	tcase_add_test(tc, bridge_ensure_creates_then_reuses);
 	tcase_add_test(tc, bridge_ensure_refuses_non_bridge);
 	tcase_add_test(tc, link_delete_and_exists);
