@@ -25,6 +25,7 @@ files_user_name(const char *passwd, const char *user, uid_t uid, char *name, siz
 
 	if (f == NULL)
 		return false;
+	/* cppcheck-suppress fgetpwentCalled ; colonyd has one thread */
 	while ((pw = fgetpwent(f)) != NULL) {
 		bool exact = user != NULL && strcmp(pw->pw_name, user) == 0;
 
@@ -79,6 +80,7 @@ confine_files_groups_from(const char *passwd, const char *group, const char *use
 	/* A numeric uid without a passwd entry gets its gid only, as getgrouplist's callers do. */
 	if (!files_user_name(passwd, user, uid, name, sizeof(name)) || (f = fopen(group, "re")) == NULL)
 		return 0;
+	/* cppcheck-suppress fgetgrentCalled ; colonyd has one thread */
 	while (rc == 0 && (gr = fgetgrent(f)) != NULL)
 		if (is_member(gr->gr_mem, name))
 			rc = add_gid(groups, n, gr->gr_gid);

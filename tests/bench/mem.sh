@@ -47,7 +47,14 @@ cleanup() {
 		[ -e "/proc/$pid" ] && [ "$(readlink "/proc/$pid/exe")" = "$STAMP" ] && kill -KILL "$pid"
 	done 2>/dev/null
 	for n in /run/netns/"$NSP"*; do [ -e "$n" ] && echo "netns del ${n##*/}"; done | ip -force -batch - >/dev/null 2>&1
-	[ -n "$MCG" ] && rmdir "$MCG/$CG"-* 2>/dev/null
+	# Whatever is still in one of our memory cgroups descends from what we started.
+	if [ -n "$MCG" ]; then
+		for d in "$MCG/$CG"-*; do
+			[ -d "$d" ] && xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null
+		done
+		sleep 1
+		rmdir "$MCG/$CG"-* 2>/dev/null
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -74,6 +81,17 @@ wait_stamps() {
 private() {
 	for p in "$@"; do cat "/proc/$p/smaps_rollup"; done 2>/dev/null |
 		awk '/^Private_(Clean|Dirty):/ { s += $2 } /^Rss:/ { n++ } END { if (n) printf "%.0f", s / n; else print "-" }'
+}
+
+# kill_ours PIDS...: SIGKILL those still running s6 or our stamp (a pid may have been reused).
+kill_ours() {
+	for p in "$@"; do
+		case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+		s6-svscan | s6-supervise) kill -KILL "$p" ;;
+		*) [ "$(readlink "/proc/$p/exe")" = "$STAMP" ] && kill -KILL "$p" ;;
+		esac
+	done 2>/dev/null
+	sleep 1
 }
 
 # launch CGDIR CMD...: CMD in its own v1 memory cgroup (if any), in the background; sets LPID.
@@ -127,12 +145,15 @@ run_s6() {
 	# shellcheck disable=SC2086
 	set -- "$(private $sups)" "$(private $svcs)"
 	s6-svscanctl -t "$scan"
-	printf '%s\n' "$SV_PID" $sups $svcs | "$T/h/waitgone" 60000 >/dev/null || log "s6: stop timed out"
+	if ! printf '%s\n' "$SV_PID" $sups $svcs | "$T/h/waitgone" 60000 >/dev/null; then
+		log "s6: stop timed out; killing what is left"
+		kill_ours "$SV_PID" $sups $svcs
+	fi
 	SV_PID=""
 	sleep 2
 	report s6 "$m0" "$m1" "$(memavail)" "$c" "$1" "$2"
 	rm -rf "$scan"
-	[ -n "$cg" ] && rmdir "$cg"
+	[ -n "$cg" ] && { rmdir "$cg" || log "s6: $cg still holds processes"; }
 }
 
 # run_colony TAG COLONYD ROOT NETWORK
@@ -162,12 +183,13 @@ run_colony() {
 	# shellcheck disable=SC2086
 	set -- "$(private $sups)" "$(private $svcs)"
 	kill -TERM "$ROOT_PID"
-	printf '%s\n' "$ROOT_PID" $sups $svcs | "$T/h/waitgone" 120000 >/dev/null || log "$tag: stop timed out"
+	printf '%s\n' "$ROOT_PID" $sups $svcs | "$T/h/waitgone" 120000 >/dev/null ||
+		log "$tag: stop timed out (the exit trap kills the colonies' cgroups)"
 	ROOT_PID=""
 	sleep 2	# network namespaces are freed asynchronously
 	report "$tag.$net" "$m0" "$m1" "$(memavail)" "$c" "$1" "$2"
 	rm -rf "$T/state" "$T/log"
-	[ -n "$cg" ] && rmdir "$cg"
+	[ -n "$cg" ] && { rmdir "$cg" || log "$tag: $cg still holds processes"; }
 }
 
 for r in $(seq "$R"); do
