@@ -308,6 +308,8 @@ void req_finish(struct root *r, struct root_req *q);
 void status_format_exit(uint8_t kind, int32_t value, char *out, size_t outlen);
 void status_json_exit(struct util_str *s, uint8_t kind, int32_t value);
 int status_run(struct root *r, struct root_client *cl, int argc, char **argv);
+
+/* root_metrics.c */
 void status_metrics(struct root *r, struct root_client *cl);
 
 /* root_reload.c */

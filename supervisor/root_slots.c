@@ -25,22 +25,20 @@ slots_init(struct root *r)
 		r->slot[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* Put sock and ns (-1: none) into the slots; *keep is the first fd the child does not copy. */
+/* Put sock and ns (-1: none) into the slots; *keep is the first fd the child does not copy.
+   The outputs are set only on success: else the caller passes its own fds, copied whole. */
 bool
 slots_lend(struct root *r, int sock, int ns, int *csock, int *cns, unsigned *keep)
 {
 	if (r->slot[0] < 0 || r->slot[1] < 0 || r->slot[2] < 0 ||
 	    dup3(sock, r->slot[0], O_CLOEXEC) < 0)
 		return false;
-	*csock = r->slot[0];
-	*cns = -1;
-	if (ns >= 0) {
-		if (dup3(ns, r->slot[1], O_CLOEXEC) < 0) {
-			slots_return(r);
-			return false;
-		}
-		*cns = r->slot[1];
+	if (ns >= 0 && dup3(ns, r->slot[1], O_CLOEXEC) < 0) {
+		slots_return(r);
+		return false;
 	}
+	*csock = r->slot[0];
+	*cns = ns >= 0 ? r->slot[1] : -1;
 	*keep = (unsigned)(r->slot[0] > r->slot[1] ? r->slot[0] : r->slot[1]) + 1;
 	return true;
 }
