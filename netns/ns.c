@@ -87,12 +87,12 @@ nns_lo_up(char *err, size_t errlen)
 
 	if (nns_sock_open(&sk, err, errlen) < 0)
 		return -1;
-	rc = rtnl_link_get_kernel(sk, 0, "lo", &lo);
-	if (rc < 0)
-		return nns_fail(err, errlen, "link lo: get: %s", nl_geterror(rc));
+	/* A new namespace's lo is always ifindex 1 (LOOPBACK_IFINDEX): no need to ask. */
+	lo = rtnl_link_alloc();
 	change = rtnl_link_alloc();
-	if (change == NULL)
+	if (lo == NULL || change == NULL)
 		return nns_fail(err, errlen, "link lo: out of memory");
+	rtnl_link_set_ifindex(lo, 1);
 	rtnl_link_set_flags(change, IFF_UP);
 	rc = rtnl_link_change(sk, lo, change, 0);
 	if (rc < 0)
@@ -169,22 +169,51 @@ nns_run_dir_shared(char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The empty file a namespace is bind-mounted on. Every one we make is a new
+ * name (a hard link) of the same inode, reached through an O_PATH fd taken
+ * before its first mount: allocating an inode is the costly part of a file
+ * creation (ext4 without a journal skips every inode freed in the last
+ * minutes, and namespaces come and go by the thousand), a link is not.
+ * Like O_CREAT | O_EXCL, a link never takes over an existing entry (EEXIST).
+ * When no link is possible (the last name went, the link count is full, no
+ * CAP_DAC_READ_SEARCH), a new file is made and becomes the one to link.
+ */
+static int nns_spare = -1;
+
+static int
+nns_mountpoint(const char *path)
+{
+	int fd;
+
+	if (nns_spare >= 0) {
+		if (linkat(nns_spare, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno == EEXIST)
+			return -1;
+		close(nns_spare);
+		nns_spare = -1;
+	}
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	nns_spare = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	return 0;
+}
+
 int
 nns_publish(int nsfd, const char *name, char *err, size_t errlen)
 {
 	char path[PATH_MAX], src[64];
-	int fd;
 
 	if (!nns_name_ok(name))
 		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
 	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
 	if (nns_run_dir_shared(err, errlen) < 0)
 		return -1;
-	/* O_EXCL: like `ip netns add`, never take over an existing entry. */
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (nns_mountpoint(path) < 0)
 		return nns_fail(err, errlen, "netns %s: create %s: %s", name, path, strerror(errno));
-	close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 		int saved_errno = errno;

@@ -368,6 +368,34 @@ START_TEST(open_published_namespace_only)
 }
 END_TEST
 
+/* Mount points share one inode (ns.c): each name still comes and goes on its own. */
+START_TEST(publish_many_names_independent)
+{
+	char a[64], b[64], c[64], path[128], cmd[256];
+	int na = fx_create(), nb = fx_create();
+
+	fx_name(a, sizeof(a), "ma");
+	fx_name(b, sizeof(b), "mb");
+	fx_name(c, sizeof(c), "mc");
+	ck_assert_msg(nns_publish(na, a, err, sizeof(err)) == 0, "publish: %s", err);
+	ck_assert_msg(nns_publish(nb, b, err, sizeof(err)) == 0, "publish: %s", err);
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, b);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(nb));
+	ck_assert_int_eq(nns_publish(nb, a, err, sizeof(err)), -1);	/* taken */
+	ck_assert_msg(nns_unpublish(a, err, sizeof(err)) == 0, "unpublish: %s", err);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s true 2>/dev/null", b);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(nb));
+	ck_assert_msg(nns_unpublish(b, err, sizeof(err)) == 0, "unpublish: %s", err);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* Every earlier name is gone: a fresh file again. */
+	ck_assert_msg(nns_publish(na, c, err, sizeof(err)) == 0, "publish: %s", err);
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, c);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(na));
+	ck_assert_msg(nns_unpublish(c, err, sizeof(err)) == 0, "unpublish: %s", err);
+}
+END_TEST
+
 START_TEST(bridge_ensure_creates_then_reuses)
 {
 	struct nl_sock *sk = sock_in(-1);
@@ -675,6 +703,7 @@ netns_suite(void)
 	tcase_add_test(tc, publish_lets_ip_netns_exec_enter);
 	tcase_add_test(tc, publish_twice_fails_unpublish_absent_ok);
 	tcase_add_test(tc, open_published_namespace_only);
+	tcase_add_test(tc, publish_many_names_independent);
 	tcase_add_test(tc, bridge_ensure_creates_then_reuses);
 	tcase_add_test(tc, bridge_ensure_refuses_non_bridge);
 	tcase_add_test(tc, link_delete_and_exists);
