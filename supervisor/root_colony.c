@@ -530,8 +530,10 @@ colony_emptied(struct root *r, struct colony *c)
 	/* A colonyd that died before its services left them to us, and their
 	   SIGCHLDs may have merged with colonyd's: reap them after this turn. That
 	   walk costs O(children) (a millisecond at 10,000 colonies); a colonyd that
-	   exited 0 had stopped and collected all its services, so it left none. */
-	if (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0)
+	   exited 0 had stopped and collected all its services, so it left none. Not
+	   at shutdown either, when each colony's end would make it O(n^2):
+	   root_reap_final reaps them all at the end. */
+	if (!r->shutting_down && (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0))
 		r->orphans_due = true;
 	if (c->child != NULL && !c->dying)
 		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
