@@ -543,6 +543,13 @@ colony_emptied(struct root *r, struct colony *c)
 void
 colony_cleanup(struct root *r, struct colony *c)
 {
+	/* Usually colonyd stopped its services and left an empty cgroup: then there is
+	   nothing to kill (nothing enters an empty cgroup on its own), and the subtree
+	   need not be made afresh before the next spawn (c->killed). */
+	if (cg_populated(&r->cg, c->cgroup) <= 0) {
+		colony_emptied(r, c);
+		return;
+	}
 	c->killed = true;
 	if (cg_kill(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: cgroup.kill: %s", c->name, strerror(errno));
