@@ -225,6 +225,7 @@ struct spawn_ctx {
 	struct colony *c;
 	int sock;		/* the child's end */
 	int ns;			/* the colony's netns for setns, or -1 */
+	int filters;		/* root_filters_fd for colonyd --filters, or -1 */
 	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
 	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
@@ -233,6 +234,21 @@ struct spawn_ctx {
 	char *argv[16];
 	char **envp;
 };
+
+/* In the child: its socket end to fd 3, the table to fd 4 (after the setns: the netns may be in 4), both inheritable. */
+static int
+spawn_child_fds(struct spawn_ctx *x)
+{
+	int sock = x->sock, filters = x->filters;
+
+	/* Out of the way first, so neither dup2 overwrites the other's source. */
+	if ((sock < 5 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 5)) < 0) ||
+	    (filters >= 0 && filters < 5 && (filters = fcntl(filters, F_DUPFD_CLOEXEC, 5)) < 0))
+		return -1;
+	if (dup2(sock, 3) != 3 || (filters >= 0 && dup2(filters, 4) != 4))
+		return -1;
+	return 0;
+}
 
 /* In the child, between clone and exec: only plain syscalls; any failure ends it with 127. */
 static void __attribute__((noreturn))
@@ -255,12 +271,11 @@ spawn_child(struct spawn_ctx *x)
 		what = "v1 cgroup attach";
 	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
-	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
+	else if (spawn_child_fds(x) != 0)
 		what = "dup2";
 	if (what == NULL) {
 		setrlimit(RLIMIT_NOFILE, &rl);
-		fcntl(3, F_SETFD, 0);
-		close_range(4, ~0U, 0);
+		close_range(x->filters >= 0 ? 5 : 4, ~0U, 0);
 		execve(x->argv[0], x->argv, x->envp);
 		what = "exec";
 	}
@@ -397,6 +412,10 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 	x->argv[i++] = r->cfg->sup.log_dir;
 	x->argv[i++] = "--cgroup";
 	x->argv[i++] = c->cgroup;
+	if (x->filters >= 0) {
+		x->argv[i++] = "--filters";
+		x->argv[i++] = "4";
+	}
 	x->argv[i] = NULL;
 	x->envp = colonyd_environ();
 }
@@ -422,6 +441,7 @@ colony_spawn_in(struct root *r, struct colony *c)
 
 	if (c->cfg == NULL || spawn_prepare(r, c, &x) != 0)
 		return -1;
+	x.filters = root_filters_fd(c->cfg);
 	spawn_argv(r, c, &x);
 	cgfd = cg_open(&r->cg, x.cg_colonyd);
 	if (cgfd < 0) {
@@ -433,10 +453,17 @@ colony_spawn_in(struct root *r, struct colony *c)
 		close(cgfd);
 		return -1;
 	}
+	int fds[SLOTS_LENT] = { sv[1], c->netns_fd, x.filters }, cfds[SLOTS_LENT];
+
 	x.sock = sv[1];
 	x.ns = c->netns_fd;
 	/* Not while the child joins v1 cgroups (an RCU grace period): the root would sleep. */
-	x.share = x.v1 == 0 && slots_lend(r, sv[1], c->netns_fd, &x.sock, &x.ns, &x.keep);
+	x.share = x.v1 == 0 && slots_lend(r, fds, cfds, &x.keep);
+	if (x.share) {
+		x.sock = cfds[0];
+		x.ns = cfds[1];
+		x.filters = cfds[2];
+	}
 	bool want = watch_want_pidfd(r);
 	pid = spawn_clone(&x, cgfd, want ? &pidfd : NULL);
 	if (pid < 0 && want && errno == EMFILE)
