@@ -259,6 +259,7 @@ const char *watch_kind(const struct colony *c);
 void slots_init(struct root *r);
 bool slots_lend(struct root *r, const int fds[SLOTS_LENT], int cfds[SLOTS_LENT], unsigned *keep);
 void slots_return(struct root *r);
+int slots_child_fds(int sock, int filters);
 
 /* root_filter.c: the seccomp programs handed to colonyd (colonyd --filters) */
 int root_filters_fd(const struct cfg_colony *cc);

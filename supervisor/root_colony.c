@@ -235,21 +235,6 @@ struct spawn_ctx {
 	char **envp;
 };
 
-/* In the child: its socket end to fd 3, the table to fd 4 (after the setns: the netns may be in 4), both inheritable. */
-static int
-spawn_child_fds(struct spawn_ctx *x)
-{
-	int sock = x->sock, filters = x->filters;
-
-	/* Out of the way first, so neither dup2 overwrites the other's source. */
-	if ((sock < 5 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 5)) < 0) ||
-	    (filters >= 0 && filters < 5 && (filters = fcntl(filters, F_DUPFD_CLOEXEC, 5)) < 0))
-		return -1;
-	if (dup2(sock, 3) != 3 || (filters >= 0 && dup2(filters, 4) != 4))
-		return -1;
-	return 0;
-}
-
 /* In the child, between clone and exec: only plain syscalls; any failure ends it with 127. */
 static void __attribute__((noreturn))
 spawn_child(struct spawn_ctx *x)
@@ -271,7 +256,7 @@ spawn_child(struct spawn_ctx *x)
 		what = "v1 cgroup attach";
 	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
-	else if (spawn_child_fds(x) != 0)
+	else if (slots_child_fds(x->sock, x->filters) != 0)
 		what = "dup2";
 	if (what == NULL) {
 		setrlimit(RLIMIT_NOFILE, &rl);

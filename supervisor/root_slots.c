@@ -72,3 +72,20 @@ slots_return(struct root *r)
 		if (r->slot[i] >= 0 && r->slot[SLOTS_LENT] >= 0)
 			(void)dup3(r->slot[SLOTS_LENT], r->slot[i], O_CLOEXEC);
 }
+
+/*
+ * In the child, after its setns (the netns may be in fd 4): its socket end to
+ * fd 3 and the seccomp table (-1: none) to fd 4, both inheritable. Plain
+ * syscalls only. Returns 0, or -1 with errno.
+ */
+int
+slots_child_fds(int sock, int filters)
+{
+	/* Out of the way first, so neither dup2 overwrites the other's source. */
+	if ((sock < 5 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 5)) < 0) ||
+	    (filters >= 0 && filters < 5 && (filters = fcntl(filters, F_DUPFD_CLOEXEC, 5)) < 0))
+		return -1;
+	if (dup2(sock, 3) != 3 || (filters >= 0 && dup2(filters, 4) != 4))
+		return -1;
+	return 0;
+}
