@@ -603,6 +603,11 @@ colony_signal(struct root *r, struct colony *c)
 void
 colony_cg_remove(struct root *r, struct colony *c)
 {
+	char leaf[512];
+
+	/* The leaf first: then the colony's own rmdir needs no listing (cg_remove). */
+	snprintf(leaf, sizeof(leaf), "%s/%s/_colonyd", r->cg.v2, c->cgroup);
+	rmdir(leaf);
 	if (cg_remove(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: remove cgroup %s: %s", c->name, c->cgroup, strerror(errno));
 }
