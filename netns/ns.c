@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -261,4 +262,48 @@ nns_open(const char *name, int *nsfd, char *err, size_t errlen)
 	}
 	*nsfd = fd;
 	return 0;
+}
+
+struct nns_batch {
+	char *const *names;
+	size_t n;
+	size_t next;		/* the next name to take (atomic) */
+	int *errs;
+};
+
+static void *
+nns_unpublish_worker(void *arg)
+{
+	struct nns_batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		errno = 0;
+		b->errs[i] = nns_unpublish(b->names[i], NULL, 0) == 0 ? 0 : (errno ? errno : EIO);
+	}
+	return NULL;
+}
+
+/* One umount at a time costs a grace period each, on the caller's clock: at a
+   shutdown of a thousand colonies that is most of the time spent. */
+size_t
+nns_unpublish_many(char *const *names, size_t n, unsigned threads, int *errs)
+{
+	struct nns_batch b = { names, n, 0, errs };
+	pthread_t tid[64];
+	unsigned started = 0;
+	size_t failed = 0;
+
+	if (threads > sizeof(tid) / sizeof(tid[0]))
+		threads = sizeof(tid) / sizeof(tid[0]);
+	if (threads > n)
+		threads = (unsigned)n;
+	while (started + 1 < threads && pthread_create(&tid[started], NULL, nns_unpublish_worker, &b) == 0)
+		started++;
+	nns_unpublish_worker(&b);	/* the caller works too, and alone if no thread could start */
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < n; i++)
+		failed += errs[i] != 0;
+	return failed;
 }

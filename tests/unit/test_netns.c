@@ -396,6 +396,35 @@ START_TEST(publish_many_names_independent)
 }
 END_TEST
 
+/* Many names at once, from several threads: each goes, absent ones are fine, a bad one fails alone. */
+START_TEST(unpublish_many_in_parallel)
+{
+	char names[12][64], path[1024];
+	char *v[14];
+	int errs[14], ns = fx_create();
+
+	for (int i = 0; i < 12; i++) {
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "um%d", i);
+		fx_name(names[i], sizeof(names[i]), tag);
+		if (i < 10)
+			ck_assert_msg(nns_publish(ns, names[i], err, sizeof(err)) == 0, "publish: %s", err);
+		v[i] = names[i];	/* 10 and 11 were never published */
+	}
+	v[12] = (char *)"a/b";
+	v[13] = names[0];	/* twice: gone by then, or going */
+	ck_assert_uint_eq(nns_unpublish_many(v, 14, 4, errs), 1);
+	ck_assert_int_ne(errs[12], 0);
+	for (int i = 0; i < 12; i++) {
+		ck_assert_int_eq(errs[i], 0);
+		snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, names[i]);
+		ck_assert_int_ne(access(path, F_OK), 0);
+	}
+	ck_assert_uint_eq(nns_unpublish_many(v, 0, 4, errs), 0);
+}
+END_TEST
+
 START_TEST(bridge_ensure_creates_then_reuses)
 {
 	struct nl_sock *sk = sock_in(-1);
@@ -704,6 +733,7 @@ netns_suite(void)
 	tcase_add_test(tc, publish_twice_fails_unpublish_absent_ok);
 	tcase_add_test(tc, open_published_namespace_only);
 	tcase_add_test(tc, publish_many_names_independent);
+	tcase_add_test(tc, unpublish_many_in_parallel);
 	tcase_add_test(tc, bridge_ensure_creates_then_reuses);
 	tcase_add_test(tc, bridge_ensure_refuses_non_bridge);
 	tcase_add_test(tc, link_delete_and_exists);
