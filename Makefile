@@ -25,7 +25,7 @@ endif
 
 LIB_SRC     := $(wildcard config/*.c) $(wildcard netns/*.c) \
 	$(wildcard supervisor/engine*.c) supervisor/proto.c supervisor/cgroup.c supervisor/util.c \
-	supervisor/handover.c supervisor/request.c supervisor/timerheap.c
+	supervisor/handover.c supervisor/request.c supervisor/timerheap.c supervisor/filter.c
 ROOT_SRC    := $(wildcard supervisor/root*.c)
 CTL_SRC     := $(wildcard supervisor/ctl*.c)
 COLONYD_SRC := $(wildcard colonyd/*.c)

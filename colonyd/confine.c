@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "colonyd/confine.h"
 #include "config/config.h"
+#include "supervisor/filter.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -51,24 +52,6 @@ confine_cap_name(int cap)
 		return confine_cap_names[cap];
 	return "a capability newer than colonyd";
 }
-
-/*
- * Denied with EPERM by `seccomp = default`. Beyond SPEC section 4's list:
- * the new mount API (fsopen ... mount_setattr), which would otherwise get
- * around the mount deny, and umount/stime/quotactl_fd, the compat and newer
- * spellings of calls already on the list. Names the native arch lacks are
- * skipped; libseccomp translates the rest to the compat arches.
- */
-static const char *const confine_default_deny[] = {
-	"kexec_load", "kexec_file_load", "init_module", "finit_module",
-	"delete_module", "reboot", "swapon", "swapoff", "mount", "umount",
-	"umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
-	"move_mount", "open_tree", "mount_setattr", "bpf", "perf_event_open",
-	"acct", "settimeofday", "stime", "clock_settime", "clock_adjtime",
-	"adjtimex", "iopl", "ioperm", "open_by_handle_at", "userfaultfd",
-	"keyctl", "add_key", "request_key", "quotactl", "quotactl_fd",
-	"lookup_dcookie", "nfsservctl",
-};
 
 /*
  * colonyd's bounding set as last read. A bounding set never grows, and
@@ -192,15 +175,6 @@ confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
 	return 0;
 }
 
-static bool
-confine_allowed(const struct cfg_service *svc, int nr)
-{
-	for (size_t i = 0; i < svc->n_seccomp_allow; i++)
-		if (svc->seccomp_allow[i] == nr)
-			return true;
-	return false;
-}
-
 /* A native syscall number libseccomp does not know is a configuration bug. */
 static int
 confine_check_syscalls(const char *key, const int *nrs, size_t n, char *why, size_t whylen)
@@ -217,151 +191,33 @@ confine_check_syscalls(const char *key, const int *nrs, size_t n, char *why, siz
 	return 0;
 }
 
-/* seccomp_rule_add translates a native number to every arch in the filter and skips arches that lack it. */
-static int
-confine_deny(scmp_filter_ctx ctx, const struct cfg_service *svc, int nr, char *why, size_t whylen)
+/* Programs the root built (colonyd(8): --filters); NULL: build each one here. */
+static const struct filter_table *confine_programs;
+
+void
+confine_set_programs(const struct filter_table *t)
 {
-	int rc;
-
-	if (nr == __NR_SCMP_ERROR || confine_allowed(svc, nr))
-		return 0;
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-	if (rc < 0 && rc != -EEXIST) {
-		snprintf(why, whylen, "seccomp rule for syscall %d: %s", nr, strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Without CAP_SYS_ADMIN a namespace is only reachable by creating a user
- * namespace first; deny that through unshare, setns and clone, and make
- * clone3 (whose flags a filter cannot read) look absent so libc falls back
- * to clone, as Docker's profile does.
- */
-static int
-confine_deny_namespaces(scmp_filter_ctx ctx, const struct cfg_service *svc, char *why, size_t whylen)
-{
-	int clone_nr = seccomp_syscall_resolve_name("clone");
-	int clone3_nr = seccomp_syscall_resolve_name("clone3");
-	int rc = 0;
-
-	if (confine_deny(ctx, svc, seccomp_syscall_resolve_name("unshare"), why, whylen) < 0 ||
-	    confine_deny(ctx, svc, seccomp_syscall_resolve_name("setns"), why, whylen) < 0)
-		return -1;
-	if (clone_nr >= 0 && !confine_allowed(svc, clone_nr))
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), clone_nr, 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-	if (rc == 0 && clone3_nr >= 0 && !confine_allowed(svc, clone3_nr))
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3_nr, 0);
-	if (rc < 0 && rc != -EEXIST) {
-		snprintf(why, whylen, "seccomp rule for clone: %s", strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
-/* seccomp_export_bpf_mem is newer than Debian 12's libseccomp 2.5.4: go through a memfd. */
-static int
-confine_export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, char *why, size_t whylen)
-{
-	int fd = memfd_create("colony-seccomp", MFD_CLOEXEC);
-	off_t size;
-	int rc;
-
-	if (fd < 0) {
-		snprintf(why, whylen, "memfd_create: %s", strerror(errno));
-		return -1;
-	}
-	rc = seccomp_export_bpf(ctx, fd);
-	if (rc < 0) {
-		snprintf(why, whylen, "seccomp_export_bpf: %s", strerror(-rc));
-		goto fail;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
-	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		snprintf(why, whylen, "seccomp_export_bpf: unexpected program size %lld", (long long)size);
-		goto fail;
-	}
-	prog->filter = malloc((size_t)size);
-	if (prog->filter == NULL || pread(fd, prog->filter, (size_t)size, 0) != size) {
-		snprintf(why, whylen, "reading the seccomp program: %s",
-		    prog->filter == NULL ? strerror(ENOMEM) : "short read");
-		goto fail;
-	}
-	prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	return -1;
-}
-
-static int
-confine_add_compat_arches(scmp_filter_ctx ctx, char *why, size_t whylen)
-{
-	uint32_t arches[2];
-	size_t n = 0;
-
-	/* A 64-bit service can still enter through the 32-bit syscall tables. */
-	switch (seccomp_arch_native()) {
-	case SCMP_ARCH_X86_64:
-		arches[n++] = SCMP_ARCH_X86;
-		arches[n++] = SCMP_ARCH_X32;
-		break;
-	case SCMP_ARCH_AARCH64:
-		arches[n++] = SCMP_ARCH_ARM;
-		break;
-	default:
-		break;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int rc = seccomp_arch_add(ctx, arches[i]);
-
-		if (rc < 0 && rc != -EEXIST) {
-			snprintf(why, whylen, "seccomp_arch_add: %s", strerror(-rc));
-			return -1;
-		}
-	}
-	return 0;
+	confine_programs = t;
 }
 
 static int
 confine_prepare_seccomp(struct confine *c, const struct cfg_service *svc,
     char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx;
-	int rc = -1;
+	struct filter_key k = {
+		.deny_ns = !(c->caps & confine_cap_bit(CAP_SYS_ADMIN)),
+		.deny = svc->seccomp_deny, .n_deny = svc->n_seccomp_deny,
+		.allow = svc->seccomp_allow, .n_allow = svc->n_seccomp_allow,
+	};
 
 	if (svc->seccomp == CFG_SECCOMP_OFF)
 		return 0;
 	if (confine_check_syscalls("seccomp_deny", svc->seccomp_deny, svc->n_seccomp_deny, why, whylen) < 0 ||
 	    confine_check_syscalls("seccomp_allow", svc->seccomp_allow, svc->n_seccomp_allow, why, whylen) < 0)
 		return -1;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (ctx == NULL) {
-		snprintf(why, whylen, "seccomp_init failed");
-		return -1;
-	}
-	/* A binary tree of syscall numbers rather than a linear list: fewer BPF
-	   instructions run on every syscall of the service (libseccomp >= 2.5).
-	   Only a speed-up: an older library that refuses it builds the same rules. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (confine_add_compat_arches(ctx, why, whylen) < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof(confine_default_deny) / sizeof(char *); i++)
-		if (confine_deny(ctx, svc, seccomp_syscall_resolve_name(confine_default_deny[i]), why, whylen) < 0)
-			goto out;
-	if (!(c->caps & confine_cap_bit(CAP_SYS_ADMIN)) && confine_deny_namespaces(ctx, svc, why, whylen) < 0)
-		goto out;
-	for (size_t i = 0; i < svc->n_seccomp_deny; i++)
-		if (confine_deny(ctx, svc, svc->seccomp_deny[i], why, whylen) < 0)
-			goto out;
-	rc = confine_export_bpf(ctx, &c->filter, why, whylen);
-out:
-	seccomp_release(ctx);
-	return rc;
+	if (filter_table_copy(confine_programs, &k, &c->filter) == 0)
+		return 0;
+	return filter_build(&k, &c->filter, why, whylen);
 }
 
 static int

@@ -5,7 +5,8 @@
 /*
  * confine_prepare runs in colonyd, once per service definition (at start and
  * on reload): it resolves supplementary groups and builds the seccomp BPF
- * program, so the spawn path does no look-ups and no filter compilation.
+ * program (or copies the one the root built), so the spawn path does no
+ * look-ups and no filter compilation.
  * confine_apply runs in the forked child, just before execve, in crun's order
  * (SPEC section 4): rlimits; bounding set; keep caps across setuid; groups,
  * gid, uid; permitted/effective/inheritable, ambient cleared; no_new_privs;
@@ -18,11 +19,15 @@
 
 struct cfg_service;
 struct confine;
+struct filter_table;
 
 /* Returns NULL with a message in err ("COLONY/SERVICE: ...") on failure. */
 struct confine *confine_prepare(const char *colony, const struct cfg_service *svc,
     char *err, size_t errlen);
 void confine_free(struct confine *c);
+
+/* Programs built by the root (supervisor/filter.h): confine_prepare copies a matching one instead of building it. */
+void confine_set_programs(const struct filter_table *t);
 
 /*
  * usergroups.c: gid, then every group that lists the user in /etc/group, as

@@ -144,10 +144,17 @@ cg_create(const struct cg_root *r, const char *rel, unsigned v1)
 static int
 rmdir_tree(const char *path)
 {
-	DIR *d = opendir(path);
+	DIR *d;
 	struct dirent *de;
 	int rc = 0;
 
+	/* Most are leaves, or already gone: one rmdir, no listing. A cgroup with
+	   child cgroups (or tasks) refuses with EBUSY. */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return -1;
+	d = opendir(path);
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(d)) != NULL) {

@@ -146,6 +146,9 @@ struct root_qitem {
 	enum eng_timer timer;
 };
 
+/* fds lent to a colonyd spawn (root_slots.c): its socket end, the netns, the seccomp table */
+#define SLOTS_LENT 3
+
 struct root {
 	const char *cfg_path;
 	struct cfg *cfg;
@@ -161,7 +164,7 @@ struct root {
 	char self_dir[2048];
 	char colonyd[4096];
 	uint64_t nofile_cur, nofile_max;	/* the original RLIMIT_NOFILE, restored in children */
-	int slot[3];			/* low fds lent to a spawn, and their placeholder (root_slots.c) */
+	int slot[SLOTS_LENT + 1];	/* low fds lent to a spawn, and their placeholder (root_slots.c) */
 	/* colonies by name */
 	struct colony **buckets;
 	size_t n_buckets, n_colonies;
@@ -254,8 +257,12 @@ const char *watch_kind(const struct colony *c);
 
 /* root_slots.c */
 void slots_init(struct root *r);
-bool slots_lend(struct root *r, int sock, int ns, int *csock, int *cns, unsigned *keep);
+bool slots_lend(struct root *r, const int fds[SLOTS_LENT], int cfds[SLOTS_LENT], unsigned *keep);
 void slots_return(struct root *r);
+int slots_child_fds(int sock, int filters);
+
+/* root_filter.c: the seccomp programs handed to colonyd (colonyd --filters) */
+int root_filters_fd(const struct cfg_colony *cc);
 
 /* root_net.c */
 struct root_net *net_find(struct root *r, const char *name);

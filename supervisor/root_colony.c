@@ -225,6 +225,7 @@ struct spawn_ctx {
 	struct colony *c;
 	int sock;		/* the child's end */
 	int ns;			/* the colony's netns for setns, or -1 */
+	int filters;		/* root_filters_fd for colonyd --filters, or -1 */
 	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
 	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
@@ -255,12 +256,11 @@ spawn_child(struct spawn_ctx *x)
 		what = "v1 cgroup attach";
 	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
-	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
+	else if (slots_child_fds(x->sock, x->filters) != 0)
 		what = "dup2";
 	if (what == NULL) {
 		setrlimit(RLIMIT_NOFILE, &rl);
-		fcntl(3, F_SETFD, 0);
-		close_range(4, ~0U, 0);
+		close_range(x->filters >= 0 ? 5 : 4, ~0U, 0);
 		execve(x->argv[0], x->argv, x->envp);
 		what = "exec";
 	}
@@ -397,6 +397,10 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 	x->argv[i++] = r->cfg->sup.log_dir;
 	x->argv[i++] = "--cgroup";
 	x->argv[i++] = c->cgroup;
+	if (x->filters >= 0) {
+		x->argv[i++] = "--filters";
+		x->argv[i++] = "4";
+	}
 	x->argv[i] = NULL;
 	x->envp = colonyd_environ();
 }
@@ -422,6 +426,7 @@ colony_spawn_in(struct root *r, struct colony *c)
 
 	if (c->cfg == NULL || spawn_prepare(r, c, &x) != 0)
 		return -1;
+	x.filters = root_filters_fd(c->cfg);
 	spawn_argv(r, c, &x);
 	cgfd = cg_open(&r->cg, x.cg_colonyd);
 	if (cgfd < 0) {
@@ -433,10 +438,17 @@ colony_spawn_in(struct root *r, struct colony *c)
 		close(cgfd);
 		return -1;
 	}
+	int fds[SLOTS_LENT] = { sv[1], c->netns_fd, x.filters }, cfds[SLOTS_LENT];
+
 	x.sock = sv[1];
 	x.ns = c->netns_fd;
 	/* Not while the child joins v1 cgroups (an RCU grace period): the root would sleep. */
-	x.share = x.v1 == 0 && slots_lend(r, sv[1], c->netns_fd, &x.sock, &x.ns, &x.keep);
+	x.share = x.v1 == 0 && slots_lend(r, fds, cfds, &x.keep);
+	if (x.share) {
+		x.sock = cfds[0];
+		x.ns = cfds[1];
+		x.filters = cfds[2];
+	}
 	bool want = watch_want_pidfd(r);
 	pid = spawn_clone(&x, cgfd, want ? &pidfd : NULL);
 	if (pid < 0 && want && errno == EMFILE)
@@ -530,8 +542,10 @@ colony_emptied(struct root *r, struct colony *c)
 	/* A colonyd that died before its services left them to us, and their
 	   SIGCHLDs may have merged with colonyd's: reap them after this turn. That
 	   walk costs O(children) (a millisecond at 10,000 colonies); a colonyd that
-	   exited 0 had stopped and collected all its services, so it left none. */
-	if (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0)
+	   exited 0 had stopped and collected all its services, so it left none. Not
+	   at shutdown either, when each colony's end would make it O(n^2):
+	   root_reap_final reaps them all at the end. */
+	if (!r->shutting_down && (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0))
 		r->orphans_due = true;
 	if (c->child != NULL && !c->dying)
 		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
@@ -541,6 +555,13 @@ colony_emptied(struct root *r, struct colony *c)
 void
 colony_cleanup(struct root *r, struct colony *c)
 {
+	/* Usually colonyd stopped its services and left an empty cgroup: then there is
+	   nothing to kill (nothing enters an empty cgroup on its own), and the subtree
+	   need not be made afresh before the next spawn (c->killed). */
+	if (cg_populated(&r->cg, c->cgroup) <= 0) {
+		colony_emptied(r, c);
+		return;
+	}
 	c->killed = true;
 	if (cg_kill(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: cgroup.kill: %s", c->name, strerror(errno));
@@ -582,6 +603,11 @@ colony_signal(struct root *r, struct colony *c)
 void
 colony_cg_remove(struct root *r, struct colony *c)
 {
+	char leaf[512];
+
+	/* The leaf first: then the colony's own rmdir needs no listing (cg_remove). */
+	snprintf(leaf, sizeof(leaf), "%s/%s/_colonyd", r->cg.v2, c->cgroup);
+	rmdir(leaf);
 	if (cg_remove(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: remove cgroup %s: %s", c->name, c->cgroup, strerror(errno));
 }
