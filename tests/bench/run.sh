@@ -6,6 +6,7 @@ BUILD=${BUILD:?BUILD must be the absolute build directory}
 SCALE=${SCALE:-}
 N_CRASH=${BENCH_CRASHES:-200}		# crashes of each supervisor (SPEC: at least 200)
 N_MANY=${BENCH_COLONIES:-1000}
+ONLY=${BENCH_ONLY:-}			# "restart" or "many" (cold start, memory, idle, stop-all): one part only
 here=$(cd "$(dirname "$0")" && pwd)
 STAMP=$BUILD/stamp
 [ "$(id -u)" = 0 ] || { echo "make bench needs root (namespaces, cgroups)" >&2; exit 1; }
@@ -31,6 +32,7 @@ PIDFILE=$T/pids		# "PID COMM" of every supervisor we started, for the trap
 ROOT_PID=""
 
 log() { printf '# %s\n' "$*" >&2; }
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
 cleanup() {
 	trap - EXIT INT TERM
@@ -138,7 +140,7 @@ start_root() {
 tree_pids() {
 	echo "$ROOT_PID"
 	cat /proc/"$ROOT_PID"/task/*/children 2>/dev/null | tr ' ' '\n'
-	find "$T/st" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
+	find "$T" -path "$T/st*" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
 }
 
 # stop_root TIMEOUT_MS: SIGTERM, then wait for the whole tree; SIGKILL the root if it hangs.
@@ -216,6 +218,8 @@ pq() {
 
 # One observer kills them in turn, 100 ms apart, each after it ran 1.02 s: s6 and runsv throttle a
 # service that ran less than 1 s, and this way every figure shares the same window of this noisy machine.
+OBS_FLOOR="" OBS_PRIV="" OBS_HOST="" OBS_COL="" OBS_PQ="" OBS_HG="" OBS_S6="" OBS_RS="" FLOOR50=""
+if want restart; then
 log "restart latency: $N_CRASH crashes each of floor, Colony, s6-supervise and runsv, interleaved (~$((N_CRASH * 11 / 10)) s)"
 {
 	supervisor_section
@@ -283,9 +287,11 @@ done
 # Their last pids may be reused by now; later stops wait on the pids in $T/st.
 rm -f "$T"/st/*.stamp
 FLOOR50=$(field "$OBS_FLOOR" p50_ms)
+fi
 
 # ---- 2. s6-svscan with N_MANY services: start, memory, stop ----
 
+if want many; then
 S6_START="" S6_STOP="" S6_MEM="" m1=""
 if command -v s6-svscan >/dev/null; then
 	log "s6-svscan with $N_MANY services"
@@ -320,6 +326,7 @@ if command -v s6-svscan >/dev/null; then
 	S6_MEM=$(memper "$m0" "$m1" "$(memavail)")
 fi
 
+fi
 # ---- 3. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
 
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
@@ -328,12 +335,15 @@ many_colonies() {
 	# shellcheck disable=SC2034 # read back through the eval at the end
 	local start="" run="" mem="" rss="" priv="" csw="" stop=""
 	log "$N_MANY colonies, network = $net"
-	rm -f "$T"/st/c*.stamp
+	# A directory of its own, made before the clock starts, as each s6 service has: creating files in
+	# one that a previous run had just emptied cost ext4 here 0.05-0.6 ms each.
+	local st=$T/st-$tag
+	mkdir "$st"
 	{
 		supervisor_section
 		for i in $(seq "$N_MANY"); do
-			printf '[colony c%d]\nnetwork = %s\nstable_after = 1s\n[service c%d/stamp]\ncommand = %s %s/st/c%d.stamp\nstable_after = 1s\n' \
-				"$i" "$net" "$i" "$STAMP" "$T" "$i"
+			printf '[colony c%d]\nnetwork = %s\nstable_after = 1s\n[service c%d/stamp]\ncommand = %s %s/c%d.stamp\nstable_after = 1s\n' \
+				"$i" "$net" "$i" "$STAMP" "$st" "$i"
 		done
 	} >"$T/many.ini"
 	sync
@@ -342,7 +352,7 @@ many_colonies() {
 	t0=$(now)
 	if ! start_root "$T/many.ini"; then
 		err=$(cat "$T/why")
-	elif ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$N_MANY" 120 "$ROOT_PID"); then
+	elif ! t1=$(wait_stamps "$st" 'c*.stamp' "$N_MANY" 120 "$ROOT_PID"); then
 		err="only $(cat "$T/seen") of $N_MANY services stamped (root: $(tail -1 "$T/root.out"))"
 	else
 		start=$(ms "$t0" "$t1")
@@ -383,9 +393,11 @@ many_colonies() {
 	eval "${tag}_START=\$start ${tag}_RUN=\$run ${tag}_MEM=\$mem ${tag}_RSS=\$rss ${tag}_PRIV=\$priv ${tag}_CSW=\$csw ${tag}_STOP=\$stop ${tag}_ERR=\$err"
 }
 
+if want many; then
 many_colonies HOST host no
 many_colonies PRIV private yes
 
+fi
 # ---- 4. scale: restart latency at 10 and at SCALE colonies ----
 
 if [ -n "$SCALE" ]; then
@@ -394,19 +406,20 @@ if [ -n "$SCALE" ]; then
 	NOFILE=$(ulimit -n)
 	scale_restart() {
 		local n=$1 i
-		rm -f "$T"/st/c*.stamp
+		local st=$T/st-scale$n
+		mkdir "$st"
 		{
 			supervisor_section
-			colony c1 private
+			colony c1 private | sed "s|$T/st/c1.stamp|$st/c1.stamp|"
 			for i in $(seq 2 "$n"); do
-				printf '[colony c%d]\nnetwork = private\n[service c%d/stamp]\ncommand = %s %s/st/c%d.stamp\n' \
-					"$i" "$i" "$STAMP" "$T" "$i"
+				printf '[colony c%d]\nnetwork = private\n[service c%d/stamp]\ncommand = %s %s/c%d.stamp\n' \
+					"$i" "$i" "$STAMP" "$st" "$i"
 			done
 		} >"$T/scale.ini"
 		local t0 t1
 		t0=$(now)
 		start_root "$T/scale.ini" || { echo "error=$(cat "$T/why" | tr ' ' '_')"; return; }
-		if ! t1=$(wait_stamps "$T/st" 'c*.stamp' "$n" 1200 "$ROOT_PID"); then
+		if ! t1=$(wait_stamps "$st" 'c*.stamp' "$n" 1200 "$ROOT_PID"); then
 			echo "error=only_$(cat "$T/seen")_of_${n}_stamped;_root:_$(tail -1 "$T/root.out" | tr ' ' '_')"
 		else
 			local start
@@ -415,7 +428,7 @@ if [ -n "$SCALE" ]; then
 			sleep 2
 			local rss
 			rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$ROOT_PID/status")
-			"$HB/observe" -n "$N_CRASH" -s 30 -t 3000 "c1=$T/st/c1.stamp" 2>/dev/null |
+			"$HB/observe" -n "$N_CRASH" -s 30 -t 3000 "c1=$st/c1.stamp" 2>/dev/null |
 				sed "s/\$/ start_ms=$start rss_kb=$rss/"
 		fi
 		stop_root 600000 || echo "error=stop_timed_out"
@@ -434,6 +447,7 @@ P50=$(field "$OBS_PRIV" p50_ms)
 H50=$(field "$OBS_HOST" p50_ms)
 C50=$(field "$OBS_COL" p50_ms)
 
+if want restart; then
 row "service restart, floor (clone3+pidfd)" "$(pq "$OBS_FLOOR")"
 row "service restart, s6-supervise notif-fd" "$(pq "$OBS_S6")"
 row "service restart, runsv" "$(pq "$OBS_RS")"
@@ -454,6 +468,8 @@ if [ -n "$OBS_COL" ] && [ "$(field "$OBS_COL" n)" != 0 ]; then
 else
 	row "colony restart (SIGKILL colonyd)" "FAILED: ${ours_err:-$(grep colony "$T/obs.err" 2>/dev/null | head -3 | tr '\n' ' ')}" "vs floor" MISSED
 fi
+fi
+if want many; then
 if [ -n "$PRIV_START" ]; then
 	row "cold start $N_MANY, Colony private" "${PRIV_START} ms all stamped (${PRIV_RUN:--} ms all running)" \
 		"<= s6-svscan ${S6_START:--} ms" "$(okmiss le "$PRIV_START" "$S6_START")"
@@ -478,6 +494,7 @@ row "idle context switches, 10 s" "${PRIV_CSW:-failed} (root + $N_MANY colonyd, 
 	"$(okmiss le "${PRIV_CSW:--}" 0)"
 [ -n "$HOST_ERR" ] && row "  host run error" "$HOST_ERR"
 [ -n "$PRIV_ERR" ] && [ -n "$PRIV_START" ] && row "  private run error" "$PRIV_ERR"
+fi
 if [ -z "$SCALE" ]; then
 	row "scale" "skipped (SCALE=10000 to run)"
 else
