@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "colonyd/colonyd.h"
+#include "supervisor/util.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -81,6 +82,7 @@ main(int argc, char **argv)
 	int linkfd, rc, state_fd = -1;
 	ssize_t n;
 
+	util_heap_setup();
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
 		return cd_upgrade_check(fd_arg(argv[2]));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -391,6 +392,7 @@ root_start(struct root *r, int listenfd)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
+	util_heap_trim();	/* the parser's pieces, freed at once */
 	if (cg_detect(&r->cg, err, sizeof(err)) != 0) {
 		root_log("cgroups: %s", err);
 		return -1;
@@ -407,7 +409,12 @@ root_start(struct root *r, int listenfd)
 	if (root_find_colonyd(r) != 0)
 		return -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	r->msgbuf = malloc(PROTO_MSG_MAX);
+	/* Messages use a few hundred bytes of it: in a mapping of its own, the rest never
+	   becomes resident, whatever the heap held before at the same addresses. */
+	r->msgbuf = mmap(NULL, PROTO_MSG_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (r->msgbuf == MAP_FAILED)
+		r->msgbuf = NULL;
 	root_eng_policy(&r->cfg->sup, &pol);
 	r->eng = eng_new(&pol);
 	if (r->epfd < 0 || r->msgbuf == NULL || r->eng == NULL) {
@@ -486,6 +493,10 @@ main(int argc, char **argv)
 	bool check = false;
 	int state_fd = -1, check_fd = -1;
 
+	util_heap_setup();
+	/* Colonyds' pids spread over the whole table in time: fault its pages in now, or RSS
+	   creeps by a page whenever a pid first lands in an untouched one. */
+	memset(r->pids, 0, sizeof(r->pids));
 	r->cfg_path = ROOT_DEFAULT_CONFIG;
 	r->epfd = r->sigfd = r->timerfd = r->listenfd = -1;
 	for (int i = 1; i < argc; i++) {
