@@ -4,7 +4,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 PKGS    := libnl-route-3.0 libnl-3.0 libcap libseccomp inih
-DEB_PKGS := libcap-dev libnl-3-dev libnl-route-3-dev libseccomp-dev libinih-dev check pkg-config \
+DEB_PKGS := libc6-dev libcap-dev libnl-3-dev libnl-route-3-dev libseccomp-dev libinih-dev check pkg-config \
 	iproute2 procps redis-server curl python3 python3-prometheus-client valgrind
 B       := build
 
@@ -25,7 +25,7 @@ endif
 
 LIB_SRC     := $(wildcard config/*.c) $(wildcard netns/*.c) \
 	$(wildcard supervisor/engine*.c) supervisor/proto.c supervisor/cgroup.c supervisor/util.c \
-	supervisor/handover.c supervisor/request.c supervisor/timerheap.c
+	supervisor/handover.c supervisor/request.c supervisor/timerheap.c supervisor/filter.c
 ROOT_SRC    := $(wildcard supervisor/root*.c)
 CTL_SRC     := $(wildcard supervisor/ctl*.c)
 COLONYD_SRC := $(wildcard colonyd/*.c)
@@ -64,15 +64,24 @@ DAEMON_LDFLAGS := -Wl,-z,now
 $(B)/colony-supervisor: $(ROOT_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) $(DAEMON_LDFLAGS) -o $@ $(ROOT_OBJ) $(B)/libcolony.a $(PKG_LIBS)
 
-# One colonyd runs per colony: libseccomp, libcap and libinih linked in (when their archives
-# are installed) spare each one the loader's work and the private pages of their relocations.
+# One colonyd runs per colony, so its private pages count a thousand times: it is linked static
+# and non-PIE (no ld.so, no shared-library mappings, no data or GOT pages written by relocation)
+# when the archives are installed (libc6-dev, libseccomp-dev, libcap-dev). It links no NSS: see
+# colonyd/usergroups.c. The sanitizer build stays dynamic, as ASan needs.
 static_a = $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a 2>/dev/null))
-comma := ,
-COLONYD_STATIC := $(if $(and $(call static_a,seccomp),$(call static_a,cap),$(call static_a,inih)),\
-	-Wl$(comma)-Bstatic -lseccomp -lcap -linih -Wl$(comma)-Bdynamic)
+COLONYD_STATIC := $(if $(and $(call static_a,c),$(call static_a,seccomp),$(call static_a,cap)),yes)
+ifneq ($(SANITIZE),1)
+ifeq ($(COLONYD_STATIC),yes)
+COLONYD_LIBS := -static -no-pie -lseccomp -lcap
+endif
+endif
+COLONYD_LIBS ?= $(PKG_LIBS)
 
-$(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a
-	$(CC) $(LDFLAGS) $(DAEMON_LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_STATIC) $(PKG_LIBS)
+# Bound at load (-z now; the static link has nothing to bind lazily anyway): a starting child runs
+# on colonyd's memory (colonyd/vmclone.c) and must not resolve a symbol lazily, which would write
+# to the loader's state while colonyd runs on.
+$(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a Makefile
+	$(CC) $(LDFLAGS) $(DAEMON_LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_LIBS)
 
 $(B)/colonyctl: $(CTL_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(B)/libcolony.a $(PKG_LIBS)

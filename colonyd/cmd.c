@@ -132,4 +132,5 @@ cd_handle_config(struct cd *cd, const char *text, size_t len)
 	free(msg);
 	if (first && rc < 0)
 		cd_exit_now(cd, 1);
+	cd_release_memory();
 }

@@ -17,6 +17,7 @@
 
 struct cd;
 struct cd_svc;
+struct cd_slot;
 struct log_writer;
 struct confine;
 
@@ -39,23 +40,38 @@ struct cd_conf {
 	unsigned refs;		/* services pointing into it, plus 1 while current */
 };
 
+/*
+ * What cd_svc_prepare computes once per service definition. A child that
+ * shares colonyd's memory (vmclone.c) holds a reference until it is done
+ * with it, so a reload never frees what a starting child still reads.
+ */
+struct cd_launch {
+	unsigned refs;
+	struct cd_conf *conf;		/* a reference: argv lives in it */
+	char *const *argv;
+	char **envp;			/* prepared environment */
+	char *exe;			/* argv[0] resolved through PATH, or NULL */
+	struct confine *confine;
+};
+
 struct cd_svc {
 	struct cd *cd;
 	struct cd_conf *conf;		/* owner of cfg */
 	const struct cfg_service *cfg;
 	struct eng_child *child;
-	struct confine *confine;	/* NULL if confine_prepare failed */
-	char prep_err[512];		/* why confine_prepare failed */
-	char *exe;			/* argv[0] resolved through PATH, or NULL */
-	char **envp;			/* prepared environment */
+	struct cd_launch *launch;	/* NULL if cd_svc_prepare failed */
+	char prep_err[512];		/* why cd_svc_prepare failed */
 	char cgrel[512];		/* REL/<service> */
 	int cgfd;			/* its v2 directory, for CLONE_INTO_CGROUP */
+	int evfd;			/* its cgroup.events, or -1: read at each exit */
+	int oomfd;			/* its OOM counter file, -1 not opened, -2 none (exit.c) */
 	bool cg_killed;			/* cgroup.kill written since the last spawn */
 	char name[CFG_NAME_MAX + 1];
 	int stop_signal;
 
 	/* the running instance */
 	pid_t pid;			/* 0 when no main process */
+	struct cd_slot *vm_slot;	/* its stack while it may still use colonyd's memory */
 	struct cd_watch w_pidfd, w_err, w_ready, w_events;
 	char errmsg[256];		/* from the child's error pipe */
 	size_t errlen;
@@ -114,6 +130,10 @@ struct cd {
 	char listen_path[108];
 	bool pidns;			/* we are PID 1 of the colony's pid namespace */
 	bool no_clone3;			/* clone3 failed once: use fork() from now on */
+	int oomfd;			/* the colony's OOM counter file, as cd_svc.oomfd */
+	bool no_vm_clone;		/* clone3 refused CLONE_VM once: copy the memory from now on */
+	struct cd_slot *vm_free;	/* spare child stacks (vmclone.c) */
+	unsigned vm_n_free;
 
 	struct cd_conf *conf;		/* current configuration */
 	struct eng *eng;
@@ -144,7 +164,7 @@ struct cd {
 	int exit_code;			/* -1 while running */
 
 	/* upgrade (upgrade.c) */
-	char self_exe[4096];		/* the path we were started from */
+	char *self_exe;			/* the path we were started from; NULL if unknown */
 	struct cd_watch w_upgrade;	/* the checker's pidfd */
 	pid_t upg_checker;
 	uint32_t upg_id;		/* the root's PROTO_CMD id, answered by the new image */
@@ -160,6 +180,7 @@ void cd_watch_mod(struct cd *cd, struct cd_watch *w, uint32_t events);
 void cd_watch_del(struct cd *cd, struct cd_watch *w);	/* and close the fd */
 void cd_exit_now(struct cd *cd, int code);
 int cd_colony_setup(struct cd *cd, const struct cfg_colony *c);
+void cd_release_memory(void);
 
 /* privs.c: colonyd's own capabilities after set-up */
 int cd_drop_privileges(struct cd *cd, const struct cfg_colony *c);
@@ -184,6 +205,10 @@ void cd_svc_cleanup(struct cd_svc *svc);
 void cd_svc_events_ready(struct cd_svc *svc);
 void cd_svc_err_ready(struct cd_svc *svc);
 struct cd_svc *cd_svc_by_pid(struct cd *cd, pid_t pid);
+uint64_t cd_svc_oom_kills(struct cd_svc *svc);
+uint64_t cd_colony_oom_kills(struct cd *cd);
+void cd_forget_oom_files(struct cd *cd);	/* a reload may have changed the memory cgroups */
+void cd_svc_close_cgroup(struct cd_svc *svc);	/* the fds of its cgroup, which will be made again */
 
 /* conf.c: configuration apply and reload */
 int cd_apply_config(struct cd *cd, const char *text, size_t len, char *msg, size_t msglen);
@@ -195,6 +220,20 @@ void cd_conf_unref(struct cd_conf *conf);
 int cd_spawn(struct cd_svc *svc, char *err, size_t errlen);
 int cd_svc_prepare(struct cd_svc *svc);
 void cd_svc_unprepare(struct cd_svc *svc);
+void cd_launch_unref(struct cd_launch *l);
+
+/* struct clone_args of linux/sched.h (v2, with cgroup), without its header clashes. */
+struct cd_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+	    tls, set_tid, set_tid_size, cgroup;
+};
+
+/* vmclone.c: children that share colonyd's memory until execve */
+struct cd_child;
+pid_t cd_vm_clone(struct cd_svc *svc, struct cd_clone_args *a, const struct cd_child *c);
+void cd_vm_release(struct cd_svc *svc);	/* the child is done with colonyd's memory */
+void cd_vm_abandon(struct cd_svc *svc);
+void cd_vm_free_pool(struct cd *cd);
 
 /* io.c: per-service pipes and sockets */
 int cd_svc_open_io(struct cd_svc *svc, char *err, size_t errlen);

@@ -94,6 +94,8 @@ svc_new(struct cd *cd, struct cd_conf *conf, const struct cfg_service *cfg,
 	watch_init(&svc->w_notify, CD_W_NOTIFY, svc);
 	svc->log_wfd = -1;
 	svc->cgfd = -1;
+	svc->evfd = -1;
+	svc->oomfd = -1;
 	svc->tnode.idx = SIZE_MAX;
 	svc->state = ENG_STOPPED;
 	svc_set_cfg(svc, conf, cfg);
@@ -122,9 +124,7 @@ cd_svc_free(struct cd_svc *svc)
 	if (twin != NULL)	/* the socket path and the cgroup are the twin's now */
 		svc->notify_path[0] = '\0';
 	cd_svc_close_io(svc);
-	if (svc->cgfd >= 0)
-		close(svc->cgfd);
-	svc->cgfd = -1;
+	cd_svc_close_cgroup(svc);
 	if (twin == NULL && cg_remove(&cd->cg, svc->cgrel) < 0 && errno != ENOENT)
 		cd_log(cd, "%s/%s: cannot remove cgroup %s: %s", cd->colony, svc->name, svc->cgrel,
 		    strerror(errno));
@@ -133,6 +133,7 @@ cd_svc_free(struct cd_svc *svc)
 		if (twin->cfg->policy.autostart)
 			cd_feed(cd, twin, ENG_EV_OP_START, false);
 	}
+	cd_vm_abandon(svc);	/* its launch stays pinned if a child may still read it */
 	cd_svc_unprepare(svc);
 	cd_conf_unref(svc->conf);
 	for (size_t i = 0; i < cd->n_svcs; i++) {
@@ -320,6 +321,7 @@ cd_apply_config(struct cd *cd, const char *text, size_t len, char *msg, size_t m
 		return 0;
 	}
 	cd_drain(cd);
+	cd_forget_oom_files(cd);
 	p = conf_policy(conf->colony);
 	eng_set_policy(cd->eng, &p);
 	reload_remove(cd, conf->colony, &out);

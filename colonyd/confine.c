@@ -2,10 +2,9 @@
 #define _GNU_SOURCE
 #include "colonyd/confine.h"
 #include "config/config.h"
+#include "supervisor/filter.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -23,21 +22,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-/* Everything the child needs, computed in colonyd so the child only makes syscalls. */
-struct confine {
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;			/* supplementary groups, resolved at prepare */
-	size_t n_groups;
-	char *working_directory;
-	bool set_nofile;		/* limit_nofile was given */
-	struct rlimit nofile;
-	unsigned cap_count;		/* cap_max_bits(): capabilities the kernel knows */
-	uint64_t caps;			/* the bounding, permitted, effective and inheritable sets */
-	bool caps_exact;		/* a listed capability colonyd lacks is an error, not dropped */
-	bool no_new_privs;
-	struct sock_fprog filter;	/* .filter == NULL: seccomp off */
-};
+#include "colonyd/confine_int.h"
 
 #define CONFINE_CAP(c) [c] = #c
 static const char *const confine_cap_names[] = {
@@ -59,7 +44,7 @@ static const char *const confine_cap_names[] = {
 #undef CONFINE_CAP
 
 /* A static name, safe in the child; capabilities newer than our headers have none. */
-static const char *
+const char *
 confine_cap_name(int cap)
 {
 	if (cap >= 0 && (size_t)cap < sizeof(confine_cap_names) / sizeof(char *) &&
@@ -69,27 +54,30 @@ confine_cap_name(int cap)
 }
 
 /*
- * Denied with EPERM by `seccomp = default`. Beyond SPEC section 4's list:
- * the new mount API (fsopen ... mount_setattr), which would otherwise get
- * around the mount deny, and umount/stime/quotactl_fd, the compat and newer
- * spellings of calls already on the list. Names the native arch lacks are
- * skipped; libseccomp translates the rest to the compat arches.
+ * colonyd's bounding set as last read. A bounding set never grows, and
+ * colonyd shrinks its own only in cd_drop_privileges, which reports it
+ * through confine_note_dropped; so the child can trust this record instead
+ * of asking the kernel about each capability again (two prctl calls per
+ * capability on every spawn).
  */
-static const char *const confine_default_deny[] = {
-	"kexec_load", "kexec_file_load", "init_module", "finit_module",
-	"delete_module", "reboot", "swapon", "swapoff", "mount", "umount",
-	"umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
-	"move_mount", "open_tree", "mount_setattr", "bpf", "perf_event_open",
-	"acct", "settimeofday", "stime", "clock_settime", "clock_adjtime",
-	"adjtimex", "iopl", "ioperm", "open_by_handle_at", "userfaultfd",
-	"keyctl", "add_key", "request_key", "quotactl", "quotactl_fd",
-	"lookup_dcookie", "nfsservctl",
-};
+static uint64_t confine_bset;
 
 static uint64_t
-confine_cap_bit(int cap)
+confine_read_bset(unsigned count)
 {
-	return cap >= 0 && cap < 64 ? UINT64_C(1) << cap : 0;
+	uint64_t bset = 0;
+
+	for (unsigned cap = 0; cap < count && cap < 64; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			bset |= confine_cap_bit((int)cap);
+	confine_bset = bset;
+	return bset;
+}
+
+uint64_t
+confine_bounding_set(void)
+{
+	return confine_bset;
 }
 
 /* Capabilities this process can pass on: permitted and still in the bounding set. */
@@ -103,10 +91,7 @@ confine_held_caps(unsigned count, uint64_t *held)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -1;
 	prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	*held = 0;
-	for (unsigned cap = 0; cap < count && cap < 64; cap++)
-		if ((prm & confine_cap_bit((int)cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			*held |= confine_cap_bit((int)cap);
+	*held = prm & confine_read_bset(count);
 	return 0;
 }
 
@@ -114,47 +99,24 @@ static int
 confine_prepare_groups(struct confine *c, const struct cfg_service *svc,
     char *why, size_t whylen)
 {
-	struct passwd *pw = NULL;
-	int size = 16;
-
 	/* Resolved by the root when it loaded the file: no user database here
-	   (and no NSS module loaded into every colonyd). */
+	   (and no NSS module loaded into every colonyd). A definition from an
+	   older root, without them: the files only (usergroups.c). */
 	if (svc->n_groups > 0) {
 		c->groups = malloc(svc->n_groups * sizeof(gid_t));
-		if (c->groups == NULL) {
-			snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
-			return -1;
+		if (c->groups != NULL) {
+			memcpy(c->groups, svc->groups, svc->n_groups * sizeof(gid_t));
+			c->n_groups = svc->n_groups;
 		}
-		memcpy(c->groups, svc->groups, svc->n_groups * sizeof(gid_t));
-		c->n_groups = svc->n_groups;
-		return 0;
+	} else if (confine_files_groups(svc->user, svc->uid, svc->gid, &c->groups, &c->n_groups) < 0) {
+		free(c->groups);
+		c->groups = NULL;
 	}
-	/* A definition from an older root, without them: look them up.
-	   `user` as written may be a number; the uid is what was resolved. */
-	if (svc->user != NULL && (pw = getpwnam(svc->user)) != NULL && pw->pw_uid != svc->uid)
-		pw = NULL;
-	if (pw == NULL)
-		pw = getpwuid(svc->uid);
-	for (;;) {
-		gid_t *groups = realloc(c->groups, (size_t)size * sizeof(*groups));
-		int n = size;
-
-		if (groups == NULL) {
-			snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
-			return -1;
-		}
-		c->groups = groups;
-		if (pw == NULL) {	/* a numeric uid without a passwd entry */
-			groups[0] = svc->gid;
-			c->n_groups = 1;
-			return 0;
-		}
-		if (getgrouplist(pw->pw_name, svc->gid, groups, &n) >= 0) {
-			c->n_groups = (size_t)n;
-			return 0;
-		}
-		size = n > size ? n : size * 2;
+	if (c->groups == NULL) {
+		snprintf(why, whylen, "supplementary groups: %s", strerror(ENOMEM));
+		return -1;
 	}
+	return 0;
 }
 
 /* Capabilities colonyd gave up at colony set-up (confine_note_dropped): asking for one is an error. */
@@ -164,6 +126,7 @@ void
 confine_note_dropped(uint64_t caps)
 {
 	confine_dropped |= caps;
+	confine_read_bset((unsigned)cap_max_bits());
 }
 
 /* What the service asks for, limited to the capabilities this kernel knows. */
@@ -212,15 +175,6 @@ confine_prepare_caps(struct confine *c, const struct cfg_service *svc,
 	return 0;
 }
 
-static bool
-confine_allowed(const struct cfg_service *svc, int nr)
-{
-	for (size_t i = 0; i < svc->n_seccomp_allow; i++)
-		if (svc->seccomp_allow[i] == nr)
-			return true;
-	return false;
-}
-
 /* A native syscall number libseccomp does not know is a configuration bug. */
 static int
 confine_check_syscalls(const char *key, const int *nrs, size_t n, char *why, size_t whylen)
@@ -237,151 +191,64 @@ confine_check_syscalls(const char *key, const int *nrs, size_t n, char *why, siz
 	return 0;
 }
 
-/* seccomp_rule_add translates a native number to every arch in the filter and skips arches that lack it. */
-static int
-confine_deny(scmp_filter_ctx ctx, const struct cfg_service *svc, int nr, char *why, size_t whylen)
+/* Programs the root built (colonyd(8): --filters); NULL: build each one here. */
+static const struct filter_table *confine_programs;
+
+void
+confine_set_programs(const struct filter_table *t)
 {
-	int rc;
-
-	if (nr == __NR_SCMP_ERROR || confine_allowed(svc, nr))
-		return 0;
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-	if (rc < 0 && rc != -EEXIST) {
-		snprintf(why, whylen, "seccomp rule for syscall %d: %s", nr, strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Without CAP_SYS_ADMIN a namespace is only reachable by creating a user
- * namespace first; deny that through unshare, setns and clone, and make
- * clone3 (whose flags a filter cannot read) look absent so libc falls back
- * to clone, as Docker's profile does.
- */
-static int
-confine_deny_namespaces(scmp_filter_ctx ctx, const struct cfg_service *svc, char *why, size_t whylen)
-{
-	int clone_nr = seccomp_syscall_resolve_name("clone");
-	int clone3_nr = seccomp_syscall_resolve_name("clone3");
-	int rc = 0;
-
-	if (confine_deny(ctx, svc, seccomp_syscall_resolve_name("unshare"), why, whylen) < 0 ||
-	    confine_deny(ctx, svc, seccomp_syscall_resolve_name("setns"), why, whylen) < 0)
-		return -1;
-	if (clone_nr >= 0 && !confine_allowed(svc, clone_nr))
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), clone_nr, 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-	if (rc == 0 && clone3_nr >= 0 && !confine_allowed(svc, clone3_nr))
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), clone3_nr, 0);
-	if (rc < 0 && rc != -EEXIST) {
-		snprintf(why, whylen, "seccomp rule for clone: %s", strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
-/* seccomp_export_bpf_mem is newer than Debian 12's libseccomp 2.5.4: go through a memfd. */
-static int
-confine_export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, char *why, size_t whylen)
-{
-	int fd = memfd_create("colony-seccomp", MFD_CLOEXEC);
-	off_t size;
-	int rc;
-
-	if (fd < 0) {
-		snprintf(why, whylen, "memfd_create: %s", strerror(errno));
-		return -1;
-	}
-	rc = seccomp_export_bpf(ctx, fd);
-	if (rc < 0) {
-		snprintf(why, whylen, "seccomp_export_bpf: %s", strerror(-rc));
-		goto fail;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
-	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		snprintf(why, whylen, "seccomp_export_bpf: unexpected program size %lld", (long long)size);
-		goto fail;
-	}
-	prog->filter = malloc((size_t)size);
-	if (prog->filter == NULL || pread(fd, prog->filter, (size_t)size, 0) != size) {
-		snprintf(why, whylen, "reading the seccomp program: %s",
-		    prog->filter == NULL ? strerror(ENOMEM) : "short read");
-		goto fail;
-	}
-	prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	return -1;
-}
-
-static int
-confine_add_compat_arches(scmp_filter_ctx ctx, char *why, size_t whylen)
-{
-	uint32_t arches[2];
-	size_t n = 0;
-
-	/* A 64-bit service can still enter through the 32-bit syscall tables. */
-	switch (seccomp_arch_native()) {
-	case SCMP_ARCH_X86_64:
-		arches[n++] = SCMP_ARCH_X86;
-		arches[n++] = SCMP_ARCH_X32;
-		break;
-	case SCMP_ARCH_AARCH64:
-		arches[n++] = SCMP_ARCH_ARM;
-		break;
-	default:
-		break;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int rc = seccomp_arch_add(ctx, arches[i]);
-
-		if (rc < 0 && rc != -EEXIST) {
-			snprintf(why, whylen, "seccomp_arch_add: %s", strerror(-rc));
-			return -1;
-		}
-	}
-	return 0;
+	confine_programs = t;
 }
 
 static int
 confine_prepare_seccomp(struct confine *c, const struct cfg_service *svc,
     char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx;
-	int rc = -1;
+	struct filter_key k = {
+		.deny_ns = !(c->caps & confine_cap_bit(CAP_SYS_ADMIN)),
+		.deny = svc->seccomp_deny, .n_deny = svc->n_seccomp_deny,
+		.allow = svc->seccomp_allow, .n_allow = svc->n_seccomp_allow,
+	};
 
 	if (svc->seccomp == CFG_SECCOMP_OFF)
 		return 0;
 	if (confine_check_syscalls("seccomp_deny", svc->seccomp_deny, svc->n_seccomp_deny, why, whylen) < 0 ||
 	    confine_check_syscalls("seccomp_allow", svc->seccomp_allow, svc->n_seccomp_allow, why, whylen) < 0)
 		return -1;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (ctx == NULL) {
-		snprintf(why, whylen, "seccomp_init failed");
-		return -1;
-	}
-	/* A binary tree of syscall numbers rather than a linear list: fewer BPF
-	   instructions run on every syscall of the service (libseccomp >= 2.5).
-	   Only a speed-up: an older library that refuses it builds the same rules. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (confine_add_compat_arches(ctx, why, whylen) < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof(confine_default_deny) / sizeof(char *); i++)
-		if (confine_deny(ctx, svc, seccomp_syscall_resolve_name(confine_default_deny[i]), why, whylen) < 0)
-			goto out;
-	if (!(c->caps & confine_cap_bit(CAP_SYS_ADMIN)) && confine_deny_namespaces(ctx, svc, why, whylen) < 0)
-		goto out;
-	for (size_t i = 0; i < svc->n_seccomp_deny; i++)
-		if (confine_deny(ctx, svc, svc->seccomp_deny[i], why, whylen) < 0)
-			goto out;
-	rc = confine_export_bpf(ctx, &c->filter, why, whylen);
-out:
-	seccomp_release(ctx);
-	return rc;
+	if (filter_table_copy(confine_programs, &k, &c->filter) == 0)
+		return 0;
+	return filter_build(&k, &c->filter, why, whylen);
+}
+
+static int
+confine_cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * What of the service's uid, gid and groups colonyd already runs with (a root
+ * service of a root colonyd): the child skips those changes, each of which
+ * commits a new set of credentials. colonyd never changes its own.
+ */
+static void
+confine_ids_kept(struct confine *c)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg, mine[64], want[64];
+	int n;
+
+	c->uid_kept = getresuid(&r, &e, &s) == 0 && r == c->uid && e == c->uid && s == c->uid;
+	c->gid_kept = getresgid(&rg, &eg, &sg) == 0 && rg == c->gid && eg == c->gid && sg == c->gid;
+	c->groups_kept = false;
+	if (c->n_groups > 64 || (n = getgroups(64, mine)) < 0 || (size_t)n != c->n_groups)
+		return;
+	memcpy(want, c->groups, c->n_groups * sizeof(gid_t));
+	qsort(mine, (size_t)n, sizeof(gid_t), confine_cmp_gid);
+	qsort(want, c->n_groups, sizeof(gid_t), confine_cmp_gid);
+	c->groups_kept = memcmp(mine, want, c->n_groups * sizeof(gid_t)) == 0;
 }
 
 struct confine *
@@ -403,6 +270,7 @@ confine_prepare(const char *colony, const struct cfg_service *svc, char *err, si
 	    confine_prepare_caps(c, svc, why, sizeof(why)) < 0 ||
 	    confine_prepare_seccomp(c, svc, why, sizeof(why)) < 0)
 		goto fail;
+	confine_ids_kept(c);
 	return c;
 fail:
 	snprintf(err, errlen, "%s/%s: %s", colony, svc->name, why);
@@ -419,204 +287,4 @@ confine_free(struct confine *c)
 	free(c->working_directory);
 	free(c->filter.filter);
 	free(c);
-}
-
-/*
- * The child's error messages, built without stdio or malloc. strerrordesc_np
- * only indexes glibc's static table, unlike strerror, which may translate
- * and allocate.
- */
-struct confine_msg {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void
-confine_put(struct confine_msg *m, const char *s)
-{
-	while (*s != '\0' && m->len + 1 < m->size)
-		m->buf[m->len++] = *s++;
-	if (m->size > 0)
-		m->buf[m->len] = '\0';
-}
-
-static void
-confine_put_num(struct confine_msg *m, unsigned long long v)
-{
-	char digits[24];
-	size_t i = sizeof(digits) - 1;
-
-	digits[i] = '\0';
-	do
-		digits[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0 && i > 0);
-	confine_put(m, digits + i);
-}
-
-/* Ends the message with ": <errno text>" and returns -1 for the caller to pass up. */
-static int
-confine_put_errno(struct confine_msg *m, int errnum)
-{
-	const char *desc = strerrordesc_np(errnum);
-
-	confine_put(m, ": ");
-	if (desc != NULL) {
-		confine_put(m, desc);
-	} else {
-		confine_put(m, "errno ");
-		confine_put_num(m, (unsigned long long)errnum);
-	}
-	return -1;
-}
-
-/* Bounding set first, while CAP_SETPCAP is still effective. */
-static int
-confine_apply_bounding(const struct confine *c, uint64_t caps, struct confine_msg *m)
-{
-	for (unsigned cap = 0; cap < c->cap_count; cap++) {
-		if ((caps & confine_cap_bit((int)cap)) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			confine_put(m, "prctl(PR_CAPBSET_DROP, ");
-			confine_put(m, confine_cap_name((int)cap));
-			confine_put(m, ")");
-			return confine_put_errno(m, errno);
-		}
-	}
-	return 0;
-}
-
-/*
- * Raw syscalls rather than glibc's wrappers: those broadcast to every thread
- * glibc believes exists, which is wrong in a child made by a raw clone3.
- */
-static int
-confine_apply_ids(const struct confine *c, struct confine_msg *m)
-{
-	/* Without keep-caps the uid change would empty the permitted set. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-		confine_put(m, "prctl(PR_SET_KEEPCAPS)");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0) {
-		confine_put(m, "setgroups(");
-		for (size_t i = 0; i < c->n_groups && i < 4; i++) {
-			confine_put(m, i > 0 ? " " : "");
-			confine_put_num(m, c->groups[i]);
-		}
-		confine_put(m, c->n_groups > 4 ? " ...)" : ")");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0) {
-		confine_put(m, "setresgid(");
-		confine_put_num(m, c->gid);
-		confine_put(m, ")");
-		return confine_put_errno(m, errno);
-	}
-	if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0) {
-		confine_put(m, "setresuid(");
-		confine_put_num(m, c->uid);
-		confine_put(m, ")");
-		return confine_put_errno(m, errno);
-	}
-	return 0;
-}
-
-/*
- * capset directly with a precomputed set: cap_set_proc would do the same
- * syscall, but this keeps libcap out of the child. For a non-root uid
- * execve keeps only ambient capabilities, so after clearing the inherited
- * ambient set, the service's own capabilities are raised in it again.
- */
-static int
-confine_apply_caps(const struct confine *c, uint64_t caps, struct confine_msg *m)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	for (int i = 0; i < 2; i++) {
-		data[i].effective = data[i].permitted = data[i].inheritable =
-		    (uint32_t)(caps >> (32 * i));
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0) {
-		confine_put(m, "capset");
-		return confine_put_errno(m, errno);
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
-		confine_put(m, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-		return confine_put_errno(m, errno);
-	}
-	for (unsigned cap = 0; c->uid != 0 && cap < c->cap_count; cap++) {
-		if (!(caps & confine_cap_bit((int)cap)))
-			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
-			confine_put(m, "prctl(PR_CAP_AMBIENT_RAISE, ");
-			confine_put(m, confine_cap_name((int)cap));
-			confine_put(m, ")");
-			return confine_put_errno(m, errno);
-		}
-	}
-	return 0;
-}
-
-/* The final capability set: what was asked for, limited to what this process holds. */
-static int
-confine_final_caps(const struct confine *c, uint64_t *caps, struct confine_msg *m)
-{
-	uint64_t held;
-
-	if (confine_held_caps(c->cap_count, &held) < 0) {
-		confine_put(m, "capget");
-		return confine_put_errno(m, errno);
-	}
-	if (c->caps_exact && (c->caps & ~held) != 0) {
-		confine_put(m, "capabilities: ");
-		confine_put(m, confine_cap_name(__builtin_ctzll(c->caps & ~held)));
-		confine_put(m, " is not held by colonyd");
-		return -1;
-	}
-	*caps = c->caps & held;
-	return 0;
-}
-
-int
-confine_apply(const struct confine *c, char *err, size_t errlen)
-{
-	struct confine_msg m = { err, errlen, 0 };
-	uint64_t caps = 0;
-	bool nnp;
-
-	confine_put(&m, "");	/* err stays "" on success */
-	if (c->set_nofile && setrlimit(RLIMIT_NOFILE, &c->nofile) < 0) {
-		confine_put(&m, "setrlimit(RLIMIT_NOFILE, ");
-		confine_put_num(&m, c->nofile.rlim_cur);
-		confine_put(&m, ")");
-		return confine_put_errno(&m, errno);
-	}
-	if (confine_final_caps(c, &caps, &m) < 0 ||
-	    confine_apply_bounding(c, caps, &m) < 0 ||
-	    confine_apply_ids(c, &m) < 0 ||
-	    confine_apply_caps(c, caps, &m) < 0)
-		return -1;
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN; lacking it, the filter wins. */
-	nnp = c->no_new_privs ||
-	    (c->filter.filter != NULL && !(caps & confine_cap_bit(CAP_SYS_ADMIN)));
-	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		confine_put(&m, "prctl(PR_SET_NO_NEW_PRIVS)");
-		return confine_put_errno(&m, errno);
-	}
-	/* After the uid change, so the directory is checked with the service's own rights. */
-	if (chdir(c->working_directory) < 0) {
-		confine_put(&m, "chdir(");
-		confine_put(&m, c->working_directory);
-		confine_put(&m, ")");
-		return confine_put_errno(&m, errno);
-	}
-	if (c->filter.filter != NULL &&
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->filter, 0, 0) < 0) {
-		confine_put(&m, "prctl(PR_SET_SECCOMP)");
-		return confine_put_errno(&m, errno);
-	}
-	return 0;
 }

@@ -2,12 +2,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -127,6 +130,7 @@ cd_setup(struct cd *cd, int linkfd)
 	cd->w_listen = (struct cd_watch){ CD_W_LISTEN, NULL, -1 };
 	cd->w_upgrade = (struct cd_watch){ CD_W_UPGRADE, NULL, -1 };
 	cd->exit_code = -1;
+	cd->oomfd = -1;
 	cd->pidns = getpid() == 1;
 	cd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	cd->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -153,11 +157,32 @@ cd_setup(struct cd *cd, int linkfd)
 	return 0;
 }
 
+/*
+ * After a configuration: building seccomp filters and parsing leave free holes
+ * across the heap, and set-up runs deep on the stack (PATH_MAX buffers for
+ * cgroups and paths) while the loop then runs shallow for the colony's life.
+ * Hand both back instead of keeping them dirty in every colonyd. Below the
+ * stack lies only its guard gap, where nothing is mapped, so the range needs
+ * no exact bound (madvise skips what is unmapped); this frame and the one of
+ * the call stay.
+ */
+void
+cd_release_memory(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t end = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - 2 * page;
+	size_t len = 128 * 1024;
+
+	malloc_trim(0);
+	madvise((void *)(end - len), len, MADV_DONTNEED);
+}
+
 /* Leave nothing behind: every service is down by now (or never started). */
 void
 cd_teardown(struct cd *cd)
 {
 	cd_link_flush_final(cd);
+	cd_forget_oom_files(cd);
 	while (cd->n_svcs > 0)
 		cd_svc_free(cd->svcs[cd->n_svcs - 1]);
 	while (cd->dead != NULL) {
@@ -166,6 +191,7 @@ cd_teardown(struct cd *cd)
 		cd->dead = s->next_dead;
 		free(s);
 	}
+	cd_vm_free_pool(cd);
 	eng_free(cd->eng);
 	eng_actions_free(&cd->acts);
 	cd_conf_unref(cd->conf);
@@ -174,5 +200,6 @@ cd_teardown(struct cd *cd)
 	free(cd->q);
 	free(cd->out);
 	free(cd->rbuf);
+	free(cd->self_exe);
 }
 

@@ -1,6 +1,7 @@
 /* exit.c: a service's main process ending (pidfd), its cgroup emptying (cgroup.events), and its child's error pipe. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,69 @@ cd_svc_by_pid(struct cd *cd, pid_t pid)
 	return NULL;
 }
 
+/*
+ * OOM counters through fds kept open, as a restart should not walk paths:
+ * -1 not opened yet; -2 the file does not exist (no memory controller
+ * counts there), asked again after a reload or for a new cgroup.
+ */
+static uint64_t
+oom_kills_kept(struct cd *cd, int *fd, const char *rel)
+{
+	if (*fd == -1) {
+		*fd = cg_oom_open(&cd->cg, rel);
+		if (*fd < 0)
+			*fd = errno == ENOENT ? -2 : -1;
+	}
+	return *fd >= 0 ? cg_oom_kills_fd(*fd) : 0;
+}
+
+uint64_t
+cd_svc_oom_kills(struct cd_svc *svc)
+{
+	return oom_kills_kept(svc->cd, &svc->oomfd, svc->cgrel);
+}
+
+uint64_t
+cd_colony_oom_kills(struct cd *cd)
+{
+	return oom_kills_kept(cd, &cd->oomfd, cd->cgrel);
+}
+
+static void
+close_kept(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void
+cd_forget_oom_files(struct cd *cd)
+{
+	close_kept(&cd->oomfd);
+	for (size_t i = 0; i < cd->n_svcs; i++)
+		close_kept(&cd->svcs[i]->oomfd);
+}
+
+void
+cd_svc_close_cgroup(struct cd_svc *svc)
+{
+	close_kept(&svc->cgfd);
+	close_kept(&svc->evfd);
+	close_kept(&svc->oomfd);
+}
+
+/* Whether the cgroup still holds a process, through its cgroup.events kept open next to cgfd. */
+static int
+svc_populated(struct cd_svc *svc)
+{
+	if (svc->evfd < 0 && svc->cgfd >= 0)
+		svc->evfd = openat(svc->cgfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (svc->evfd < 0)
+		return cg_populated(&svc->cd->cg, svc->cgrel);
+	return cg_events_populated(svc->evfd);
+}
+
 /* Read what the child wrote before exec; EOF without data means exec worked. */
 void
 cd_svc_err_ready(struct cd_svc *svc)
@@ -48,6 +112,9 @@ cd_svc_err_ready(struct cd_svc *svc)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		cd_watch_del(svc->cd, &svc->w_err);
+		/* End-of-file: the child exec'd or exited, and left our memory either way. */
+		if (n == 0)
+			cd_vm_release(svc);
 		if (svc->errlen == 0 && svc->pid > 0)	/* execve succeeded */
 			cd_feed(svc->cd, svc, ENG_EV_SPAWNED, false);
 		return;
@@ -91,7 +158,7 @@ svc_classify(struct cd_svc *svc, const siginfo_t *si)
 	svc->exit_kind = PROTO_EXIT_SIGNAL;
 	svc->exit_value = si->si_status;
 	if (si->si_status == SIGKILL) {
-		uint64_t s = cg_oom_kills(&cd->cg, svc->cgrel), c = cg_oom_kills(&cd->cg, cd->cgrel);
+		uint64_t s = cd_svc_oom_kills(svc), c = cd_colony_oom_kills(cd);
 
 		if (s > svc->oom_svc || c > svc->oom_colony)
 			svc->exit_kind = PROTO_EXIT_OOM;
@@ -123,6 +190,7 @@ cd_svc_pidfd_ready(struct cd_svc *svc)
 		return;
 	}
 	svc->pid = 0;	/* first: an exec success seen only now is not "running" */
+	cd_vm_release(svc);	/* an exited child no longer uses our memory */
 	clean = svc_classify(svc, &si);
 	cd_watch_del(svc->cd, &svc->w_pidfd);
 	if (svc->w_err.fd >= 0)
@@ -144,8 +212,7 @@ svc_emptied(struct cd_svc *svc)
 	if (svc->cg_killed && svc->cgfd >= 0) {
 		/* Linux kills every later CLONE_INTO_CGROUP child of a killed
 		   cgroup (kill_seq): the next spawn makes it afresh. */
-		close(svc->cgfd);
-		svc->cgfd = -1;
+		cd_svc_close_cgroup(svc);
 		svc->oom_known = false;	/* a new cgroup counts from 0 */
 	}
 	svc->cg_killed = false;
@@ -159,7 +226,7 @@ cd_svc_cleanup(struct cd_svc *svc)
 	struct cd *cd = svc->cd;
 	int fd, pop;
 
-	pop = cg_populated(&cd->cg, svc->cgrel);
+	pop = svc_populated(svc);
 	if (pop > 0 && cg_kill(&cd->cg, svc->cgrel) < 0)
 		cd_log(cd, "%s: cannot kill cgroup %s: %s", svc->name, svc->cgrel, strerror(errno));
 	else if (pop > 0)

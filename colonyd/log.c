@@ -95,9 +95,8 @@ log_open(const char *log_dir, const char *colony, const char *service,
 	w->path_len = dl + strlen(service) + 5;
 	w->path = malloc(w->path_len + 16);
 	w->name = malloc(strlen(colony) + strlen(service) + 2);
-	w->part = malloc(LOG_LINE_MAX);
-	w->out = malloc(LOG_OUT_MAX);
-	if (!w->dir || !w->path || !w->name || !w->part || !w->out) {
+	/* part and out come with the first output: a quiet service never holds them. */
+	if (!w->dir || !w->path || !w->name) {
 		log_close(w);
 		return NULL;
 	}
@@ -212,6 +211,10 @@ log_emit(struct log_writer *w, const char *data, size_t len, uint64_t ms)
 	}
 	if (w->out_len + need > LOG_OUT_MAX)
 		log_write_out(w, ms);
+	if (w->out == NULL && (w->out = malloc(LOG_OUT_MAX)) == NULL) {
+		log_warn(w, "buffer");
+		return;
+	}
 	memcpy(w->out + w->out_len, ts, tl);
 	memcpy(w->out + w->out_len + tl, data, len);
 	w->out[w->out_len + tl + len] = '\n';
@@ -227,6 +230,16 @@ log_feed(struct log_writer *w, const char *buf, size_t len, uint64_t now_ms)
 
 		if (w->part_len == 0 && nl != NULL && seg <= LOG_LINE_MAX) {
 			log_emit(w, buf, seg, now_ms);	/* the common case: no copy */
+		} else if (w->part == NULL && (w->part = malloc(LOG_LINE_MAX)) == NULL) {
+			/* No memory to hold a partial line: the piece is a line of its own. */
+			size_t take = seg < LOG_LINE_MAX ? seg : LOG_LINE_MAX;
+
+			log_emit(w, buf, take, now_ms);
+			if (take < seg) {
+				buf += take;
+				len -= take;
+				continue;
+			}
 		} else {
 			size_t room, take;
 
@@ -279,8 +292,7 @@ log_close(struct log_writer *w)
 {
 	if (w == NULL)
 		return;
-	if (w->part != NULL && w->out != NULL)
-		log_flush(w, util_real_ms());
+	log_flush(w, util_real_ms());
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);

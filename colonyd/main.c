@@ -7,13 +7,15 @@
 #include <unistd.h>
 
 #include "colonyd/colonyd.h"
+#include "colonyd/confine.h"
+#include "supervisor/filter.h"
 #include "supervisor/util.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: colonyd --colony NAME --fd N --state-dir DIR --log-dir DIR "
-	    "--cgroup REL [--adopt]\n(colonyd is started by colony-supervisor)\n");
+	    "--cgroup REL [--filters N] [--adopt]\n(colonyd is started by colony-supervisor)\n");
 	exit(1);
 }
 
@@ -41,13 +43,14 @@ fd_arg_or_die(const char *opt, const char *s)
 }
 
 static int
-parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
+parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd, int *filters_fd)
 {
 	static const struct option opts[] = {
 		{ "colony", required_argument, NULL, 'c' }, { "fd", required_argument, NULL, 'f' },
 		{ "state-dir", required_argument, NULL, 's' }, { "log-dir", required_argument, NULL, 'l' },
 		{ "cgroup", required_argument, NULL, 'g' }, { "adopt", no_argument, NULL, 'a' },
 		{ "upgrade-state", required_argument, NULL, 'u' },
+		{ "filters", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -66,6 +69,7 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 		case 'g': cd->cgrel = optarg; break;
 		case 'a': break;	/* adoption of a running colony: handled like a fresh link */
 		case 'u': *state_fd = fd_arg_or_die("--upgrade-state", optarg); break;
+		case 'F': *filters_fd = fd_arg_or_die("--filters", optarg); break;
 		default: usage();
 		}
 	}
@@ -75,28 +79,60 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd)
 	return 0;
 }
 
+/* The path we were started from, for an upgrade; kept on the heap, not in a PATH_MAX array. */
+static char *
+self_exe(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* The root's table of built seccomp programs: read once, then the fd is closed. A bad table is only a lost shortcut. */
+static struct filter_table *
+read_filters(int fd)
+{
+	struct filter_table *t;
+
+	if (fd < 0)
+		return NULL;
+	t = filter_table_read(fd);
+	if (t == NULL)
+		fprintf(stderr, "colonyd: --filters %d: not a table of programs; building them here\n", fd);
+	close(fd);
+	confine_set_programs(t);
+	return t;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct cd cd;
-	int linkfd, rc, state_fd = -1;
-	ssize_t n;
+	struct filter_table *filters;
+	int linkfd, rc, state_fd = -1, filters_fd = -1;
 
 	util_heap_setup();
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
 		return cd_upgrade_check(fd_arg(argv[2]));
-	parse_args(&cd, argc, argv, &linkfd, &state_fd);
-	n = readlink("/proc/self/exe", cd.self_exe, sizeof(cd.self_exe) - 1);
-	cd.self_exe[n > 0 ? n : 0] = '\0';
+	parse_args(&cd, argc, argv, &linkfd, &state_fd, &filters_fd);
+	filters = read_filters(filters_fd);
+	cd.self_exe = self_exe();
 	if (cd_setup(&cd, linkfd) < 0)
 		return 1;
 	if (state_fd >= 0) {
 		if (cd_upgrade_restore(&cd, state_fd) < 0)
 			return 1;
+		cd_release_memory();
 	} else
 		cd_send_hello(&cd);
 	rc = cd_loop(&cd);
 	cd_teardown(&cd);
+	confine_set_programs(NULL);
+	filter_table_free(filters);
 	return rc;
 }

@@ -12,158 +12,35 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "colonyd/child.h"
 #include "colonyd/colonyd.h"
 #include "colonyd/confine.h"
 #include "supervisor/util.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #define CD_CLONE_PIDFD 0x00001000ULL
 #define CD_CLONE_INTO_CGROUP 0x200000000ULL
 
-/* struct clone_args of linux/sched.h (v2, with cgroup), without its header clashes. */
-struct cd_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
-	    tls, set_tid, set_tid_size, cgroup;
-};
-
-/* Everything the child needs, gathered by the parent before the clone. */
-struct cd_child {
-	const struct cd *cd;
-	const struct cd_svc *svc;
-	int errfd;		/* write end of the error pipe (CLOEXEC) */
-	int readyfd;		/* write end of the fd:N pipe, or -1 */
-	bool attach_all;	/* fork fallback: join the cgroup ourselves */
-	char procs_path[700];	/* its v2 cgroup.procs */
-};
-
-static void __attribute__((noreturn))
-child_fail(const struct cd_child *c, const char *msg)
-{
-	size_t len = strlen(msg);
-
-	if (write(c->errfd, msg, len) < 0) {
-		/* nothing left to report to */
-	}
-	_exit(127);
-}
-
-static void __attribute__((noreturn))
-child_fail_errno(const struct cd_child *c, const char *what, const char *arg, int e)
-{
-	char msg[256];
-
-	if (arg != NULL)
-		snprintf(msg, sizeof(msg), "%s(%s): %s", what, arg, strerror(e));
-	else
-		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
-	child_fail(c, msg);
-}
-
-/* Move fd above `top` so that the dup2s below cannot clobber it. */
-static int
-child_lift(const struct cd_child *c, int fd, int top)
-{
-	int n;
-
-	if (fd < 0 || fd > top)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, top + 1);
-	if (n < 0)
-		child_fail_errno(c, "fcntl", "F_DUPFD_CLOEXEC", errno);
-	return n;
-}
-
-/* 0 = /dev/null; 1, 2 = the log pipe, colonyd's own, or /dev/null; N = readiness pipe. */
-static void
-child_fds(const struct cd_child *c)
-{
-	const struct cd_svc *svc = c->svc;
-	int n = svc->cfg->ready == CFG_READY_FD ? svc->cfg->ready_fd : -1;
-	int top = n > 2 ? n : 2;
-	int devnull = child_lift(c, c->cd->devnull, top);
-	int logw = child_lift(c, svc->log_wfd, top);
-	int ready = child_lift(c, c->readyfd, top);
-	int out = svc->cfg->log == CFG_LOG_FILE ? logw : svc->cfg->log == CFG_LOG_NULL ? devnull : -1;
-
-	((struct cd_child *)c)->errfd = child_lift(c, c->errfd, top);
-	if (dup2(devnull, 0) < 0)
-		child_fail_errno(c, "dup2", "stdin", errno);
-	if (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0))
-		child_fail_errno(c, "dup2", "stdout", errno);
-	if (n > 2 && dup2(ready, n) < 0)
-		child_fail_errno(c, "dup2", "readiness fd", errno);
-	/* Mark, not close: the error pipe must stay open until execve. */
-	if (n > 3)
-		syscall(SYS_close_range, 3U, (unsigned)n - 1, CLOSE_RANGE_CLOEXEC);
-	if (syscall(SYS_close_range, (unsigned)(n > 2 ? n + 1 : 3), ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		long max = sysconf(_SC_OPEN_MAX);
-
-		for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-			if (fd != n)
-				fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-}
-
-/* execve, with a PATH search when colonyd could not resolve argv[0] beforehand. */
-static void __attribute__((noreturn))
-child_exec(const struct cd_child *c)
-{
-	const struct cd_svc *svc = c->svc;
-	const char *file = svc->cfg->argv[0];
-	char path[4096];
-	int first = ENOENT;
-
-	if (svc->exe != NULL || strchr(file, '/') != NULL) {
-		const char *p = svc->exe ? svc->exe : file;
-
-		execve(p, svc->cfg->argv, svc->envp);
-		child_fail_errno(c, "execve", p, errno);
-	}
-	for (const char *d = CD_DEFAULT_PATH; *d != '\0';) {
-		size_t dl = strcspn(d, ":");
-
-		snprintf(path, sizeof(path), "%.*s/%s", (int)dl, d, file);
-		execve(path, svc->cfg->argv, svc->envp);
-		if (errno != ENOENT && errno != ENOTDIR && first == ENOENT)
-			first = errno;
-		d += dl;
-		if (*d == ':')
-			d++;
-	}
-	child_fail_errno(c, "execve", file, first);
-}
-
-static void __attribute__((noreturn))
-child_main(struct cd_child *c)
-{
-	const struct cd_svc *svc = c->svc;
-	sigset_t none;
-	char err[256];
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/*
-	 * Only the v2 cgroup: on a hybrid host the service stays in the colony's
-	 * v1 cgroups, where the colony limits apply. Moving it there costs an
-	 * RCU grace period (about 10 ms) per spawn, which CLONE_INTO_CGROUP
-	 * avoids for v2.
-	 */
-	if (c->attach_all && util_write_file(c->procs_path, "0") < 0)
-		child_fail_errno(c, "cgroup attach", c->procs_path, errno);
-	if (setsid() < 0)
-		child_fail_errno(c, "setsid", NULL, errno);
-	child_fds(c);
-	err[0] = '\0';	/* confine_apply also changes to working_directory, as the user */
-	if (confine_apply(svc->confine, err, sizeof(err)) < 0)
-		child_fail(c, err[0] ? err : "confine: failed");
-	child_exec(c);
-}
-
-/* clone3 straight into the cgroup; fork + attach when the kernel says no. */
+/* clone3 refused CLONE_VM, or this build cannot use it: copy the address space from now on. */
 static pid_t
-spawn_clone(struct cd *cd, struct cd_child *c, int cgfd, int *pidfd)
+spawn_vm(struct cd *cd, struct cd_svc *svc, struct cd_clone_args *a, const struct cd_child *c)
+{
+	pid_t pid;
+
+	if (cd->no_vm_clone)
+		return -1;
+	pid = cd_vm_clone(svc, a, c);
+	if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
+		if (errno != ENOSYS)
+			cd_log(cd, "clone3(CLONE_VM): %s; copying the address space from now on",
+			    strerror(errno));
+		cd->no_vm_clone = true;
+	}
+	return pid;
+}
+
+/* clone3 straight into the cgroup, sharing our memory until execve; fork + attach when the kernel says no. */
+static pid_t
+spawn_clone(struct cd *cd, struct cd_svc *svc, struct cd_child *c, int cgfd, int *pidfd)
 {
 	pid_t pid;
 
@@ -175,9 +52,12 @@ spawn_clone(struct cd *cd, struct cd_child *c, int cgfd, int *pidfd)
 		a.pidfd = (uint64_t)(uintptr_t)pidfd;
 		a.exit_signal = SIGCHLD;
 		a.cgroup = (uint64_t)cgfd;
+		pid = spawn_vm(cd, svc, &a, c);
+		if (pid > 0)
+			return pid;
 		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 		if (pid == 0)
-			child_main(c);
+			cd_child_main(c);
 		if (pid > 0)
 			return pid;
 		/* fallback to fork() for any error; for good when clone3 itself is refused */
@@ -188,11 +68,10 @@ spawn_clone(struct cd *cd, struct cd_child *c, int cgfd, int *pidfd)
 		}
 	}
 	c->attach_all = true;
-	snprintf(c->procs_path, sizeof(c->procs_path), "%s/%s/cgroup.procs", cd->cg.v2,
-	    c->svc->cgrel);
+	snprintf(c->procs_path, sizeof(c->procs_path), "%s/%s/cgroup.procs", cd->cg.v2, svc->cgrel);
 	pid = fork();
 	if (pid == 0)
-		child_main(c);
+		cd_child_main(c);
 	if (pid < 0)
 		return -1;
 	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -204,6 +83,26 @@ spawn_clone(struct cd *cd, struct cd_child *c, int cgfd, int *pidfd)
 		return -1;	/* the zombie is reaped by the SIGCHLD loop */
 	}
 	return pid;
+}
+
+/* The child's arguments, as values: with CLONE_VM it must not read svc, which colonyd goes on changing. */
+static void
+spawn_child_args(struct cd_svc *svc, struct cd_child *c, int errfd, int readyfd)
+{
+	const struct cfg_service *cfg = svc->cfg;
+	const struct cd_launch *l = svc->launch;
+
+	memset(c, 0, sizeof(*c));
+	c->confine = l->confine;
+	c->argv = l->argv;
+	c->envp = l->envp;
+	c->exe = l->exe;
+	c->bset = confine_bounding_set();
+	c->devnull = svc->cd->devnull;
+	c->out = cfg->log == CFG_LOG_FILE ? svc->log_wfd : cfg->log == CFG_LOG_NULL ? svc->cd->devnull : -1;
+	c->readyfd = readyfd;
+	c->ready_n = cfg->ready == CFG_READY_FD ? cfg->ready_fd : -1;
+	c->errfd = errfd;
 }
 
 static int
@@ -230,7 +129,6 @@ spawn_watch(struct cd *cd, struct cd_svc *svc, int pidfd, int errp[2], int ready
 	close(errp[1]);
 	if (readyp[1] >= 0)
 		close(readyp[1]);
-	util_set_nonblock(errp[0]);
 	if (cd_watch_add(cd, &svc->w_pidfd, pidfd, EPOLLIN) < 0)
 		cd_log(cd, "%s: epoll pidfd: %s", svc->name, strerror(errno));
 	if (cd_watch_add(cd, &svc->w_err, errp[0], EPOLLIN) < 0)
@@ -247,10 +145,10 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 {
 	struct cd *cd = svc->cd;
 	int errp[2] = { -1, -1 }, readyp[2] = { -1, -1 }, cgfd, pidfd = -1;
-	struct cd_child c = { .cd = cd, .svc = svc, .readyfd = -1 };
+	struct cd_child c;
 	pid_t pid;
 
-	if (svc->confine == NULL) {
+	if (svc->launch == NULL) {
 		snprintf(err, errlen, "%s", svc->prep_err);
 		return -1;
 	}
@@ -271,21 +169,21 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 			return spawn_fail(err, errlen, "cgroup open", svc->cgrel);
 	}
 	cgfd = svc->cgfd;
-	if (pipe2(errp, O_CLOEXEC) < 0 ||
+	/* Non-blocking at both ends: the child writes one short message at most. */
+	if (pipe2(errp, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    (svc->cfg->ready == CFG_READY_FD && pipe2(readyp, O_CLOEXEC) < 0)) {
 		spawn_fail(err, errlen, "pipe2", svc->name);
 		goto fail;
 	}
-	c.errfd = errp[1];
-	c.readyfd = readyp[1];
+	spawn_child_args(svc, &c, errp[1], readyp[1]);
 	if (!svc->oom_known) {	/* else read at the last exit, a moment ago */
-		svc->oom_svc = cg_oom_kills(&cd->cg, svc->cgrel);
-		svc->oom_colony = cg_oom_kills(&cd->cg, cd->cgrel);
+		svc->oom_svc = cd_svc_oom_kills(svc);
+		svc->oom_colony = cd_colony_oom_kills(cd);
 	}
 	svc->oom_known = false;
 	svc->errlen = 0;
 	svc->errmsg[0] = '\0';
-	pid = spawn_clone(cd, &c, cgfd, &pidfd);
+	pid = spawn_clone(cd, svc, &c, cgfd, &pidfd);
 	if (pid < 0) {
 		spawn_fail(err, errlen, "clone", svc->name);
 		goto fail;
@@ -294,8 +192,7 @@ cd_spawn(struct cd_svc *svc, char *err, size_t errlen)
 	spawn_watch(cd, svc, pidfd, errp, readyp);
 	return 0;
 fail:
-	close(svc->cgfd);	/* made again next time, in case it went away */
-	svc->cgfd = -1;
+	cd_svc_close_cgroup(svc);	/* made again next time, in case it went away */
 	close_pair(errp);
 	close_pair(readyp);
 	return -1;
@@ -377,46 +274,66 @@ fail:
 }
 
 void
+cd_launch_unref(struct cd_launch *l)
+{
+	if (l == NULL || --l->refs > 0)
+		return;
+	confine_free(l->confine);
+	free(l->exe);
+	cfg_strv_free(l->envp);
+	cd_conf_unref(l->conf);
+	free(l);
+}
+
+void
 cd_svc_unprepare(struct cd_svc *svc)
 {
-	confine_free(svc->confine);
-	svc->confine = NULL;
-	free(svc->exe);
-	svc->exe = NULL;
-	cfg_strv_free(svc->envp);
-	svc->envp = NULL;
+	cd_launch_unref(svc->launch);
+	svc->launch = NULL;
+}
+
+static int
+prepare_fail(struct cd_svc *svc, struct cd_launch *l, const char *why)
+{
+	snprintf(svc->prep_err, sizeof(svc->prep_err), "%s", why);
+	cd_launch_unref(l);
+	return -1;
 }
 
 /* Once per service definition: confinement, environment, executable path, I/O. */
 int
 cd_svc_prepare(struct cd_svc *svc)
 {
+	struct cd_launch *l;
 	const char *path;
 	char err[512];
 
 	cd_svc_unprepare(svc);
 	svc->stop_signal = svc->cfg->stop_signal;
 	if (cd_svc_open_io(svc, err, sizeof(err)) < 0) {
-		snprintf(svc->prep_err, sizeof(svc->prep_err), "%s", err);
 		cd_log(svc->cd, "%s/%s: %s", svc->cd->colony, svc->name, err);
-		return -1;
+		return prepare_fail(svc, NULL, err);
 	}
-	svc->envp = build_env(svc);
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return prepare_fail(svc, NULL, "out of memory");
+	l->refs = 1;
+	l->conf = svc->conf;	/* argv stays valid while a starting child reads it */
+	l->conf->refs++;
+	l->argv = svc->cfg->argv;
+	l->envp = build_env(svc);
 	path = env_get(svc->cfg->environment, "PATH");
-	svc->exe = resolve_exe(svc->cfg->argv[0], path ? path : CD_DEFAULT_PATH);
-	if (svc->envp == NULL) {
-		snprintf(svc->prep_err, sizeof(svc->prep_err), "out of memory");
-		return -1;
-	}
-	svc->confine = confine_prepare(svc->cd->colony, svc->cfg, err, sizeof(err));
-	if (svc->confine == NULL) {
+	l->exe = resolve_exe(svc->cfg->argv[0], path ? path : CD_DEFAULT_PATH);
+	if (l->envp == NULL)
+		return prepare_fail(svc, l, "out of memory");
+	l->confine = confine_prepare(svc->cd->colony, svc->cfg, err, sizeof(err));
+	if (l->confine == NULL) {
 		char prefix[2 * CFG_NAME_MAX + 4];
 		size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "%s/%s: ", svc->cd->colony, svc->name);
 
 		/* confine names the service itself; cd_svc_message adds that again */
-		snprintf(svc->prep_err, sizeof(svc->prep_err), "%s",
-		    strncmp(err, prefix, pl) == 0 ? err + pl : err);
-		return -1;
+		return prepare_fail(svc, l, strncmp(err, prefix, pl) == 0 ? err + pl : err);
 	}
+	svc->launch = l;
 	return 0;
 }

@@ -80,6 +80,16 @@ state_event(enum eng_state s)
 	}
 }
 
+/* snprintf(dst, size, "%s", src) without the printf machinery: a restart sends several of these. */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 cd_svc_send(struct cd_svc *svc, enum proto_event ev)
 {
@@ -89,7 +99,7 @@ cd_svc_send(struct cd_svc *svc, enum proto_event ev)
 	ssize_t len;
 
 	memset(&m, 0, sizeof(m));
-	snprintf(m.name, sizeof(m.name), "%s", svc->name);
+	copy_str(m.name, sizeof(m.name), svc->name);
 	m.event = (uint8_t)ev;
 	m.state = (uint8_t)svc->state;
 	m.ready = svc->child && eng_child_ready(svc->child);
@@ -105,7 +115,7 @@ cd_svc_send(struct cd_svc *svc, enum proto_event ev)
 	}
 	m.exit_kind = svc->exit_kind;
 	m.exit_value = svc->exit_value;
-	snprintf(m.status, sizeof(m.status), "%s", svc->status);
+	copy_str(m.status, sizeof(m.status), svc->status);
 	len = proto_encode_service(&m, &buf);
 	if (len < 0) {
 		cd_log(cd, "%s: cannot encode a status message", svc->name);
@@ -216,11 +226,13 @@ act_one(struct cd *cd, const struct eng_action *a, uint64_t now_ms)
 void
 cd_run_actions(struct cd *cd, uint64_t now_ms)
 {
-	/* Copy: an action may lead to eng_* calls only through the queue, but be safe. */
+	/* Copy: an action may lead to eng_* calls only through the queue, but be safe.
+	   A restart's few actions fit on the stack. */
 	size_t n = cd->acts.n;
-	struct eng_action *v = n ? malloc(n * sizeof(*v)) : NULL;
+	struct eng_action few[8];
+	struct eng_action *v = n <= 8 ? few : malloc(n * sizeof(*v));
 
-	if (n && v == NULL) {
+	if (v == NULL) {
 		cd_log(cd, "out of memory running engine actions");
 		return;
 	}
@@ -228,7 +240,8 @@ cd_run_actions(struct cd *cd, uint64_t now_ms)
 		memcpy(v, cd->acts.v, n * sizeof(*v));
 	for (size_t i = 0; i < n && cd->exit_code < 0; i++)
 		act_one(cd, &v[i], now_ms);
-	free(v);
+	if (v != few)
+		free(v);
 }
 
 /* PROTO_COLONY tells the root when "every autostart service is ready" flips, both ways. */

@@ -178,7 +178,7 @@ cd_upgrade_begin(struct cd *cd, uint32_t id)
 		return;
 	}
 	cd->upg_id = id;
-	if (upg_busy(cd) || cd->self_exe[0] == '\0') {
+	if (upg_busy(cd) || cd->self_exe == NULL) {
 		upg_fail(cd, "not now: the colony is stopping or being reloaded");
 		return;
 	}

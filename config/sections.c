@@ -1,4 +1,4 @@
-/* sections.c: [section] headers, the objects they create, and freeing them. */
+/* sections.c: [section] headers and the objects they create. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,27 +257,4 @@ cfg_handle_section(struct cfg_ctx *ctx, char *header)
 	cfg_error(ctx, "unknown section [%s%s%s] (allowed: [supervisor], [network NAME], "
 	    "[colony NAME], [service COLONY/NAME])", type, *name != '\0' ? " " : "", name);
 	return -1;
-}
-
-void
-cfg_service_release(struct cfg_service *s)
-{
-	free(s->origin.file);
-	cfg_strv_free(s->argv);
-	free(s->success_exit_status);
-	free(s->user);
-	free(s->working_directory);
-	cfg_strv_free(s->environment);
-	free(s->seccomp_deny);
-	free(s->seccomp_allow);
-	free(s->groups);
-}
-
-void
-cfg_colony_release(struct cfg_colony *c)
-{
-	free(c->origin.file);
-	for (size_t i = 0; i < c->n_services; i++)
-		cfg_service_release(&c->services[i]);
-	free(c->services);
 }

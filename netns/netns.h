@@ -23,6 +23,15 @@ int nns_create(int *nsfd, char *err, size_t errlen);
 int nns_publish(int nsfd, const char *name, char *err, size_t errlen);
 /* Unmount and remove NNS_RUN_DIR/<name>; absent is not an error. */
 int nns_unpublish(const char *name, char *err, size_t errlen);
+/* Open the namespace published as NNS_RUN_DIR/<name> (O_CLOEXEC) into *nsfd; fails when
+   the entry is absent or is not a network namespace (a leftover file, say). */
+int nns_open(const char *name, int *nsfd, char *err, size_t errlen);
+/*
+ * nns_unpublish for n names, from up to `threads` threads at once: each
+ * unmount waits for an RCU grace period, and waits that overlap share one.
+ * errs[i] gets 0 or the errno of names[i]'s failure. Returns how many failed.
+ */
+size_t nns_unpublish_many(char *const *names, size_t n, unsigned threads, int *errs);
 
 /* Deterministic host-side veth name for a colony: at most 15 characters. */
 void nns_veth_name(const char *prefix, const char *colony, char out[16]);

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,12 +88,12 @@ nns_lo_up(char *err, size_t errlen)
 
 	if (nns_sock_open(&sk, err, errlen) < 0)
 		return -1;
-	rc = rtnl_link_get_kernel(sk, 0, "lo", &lo);
-	if (rc < 0)
-		return nns_fail(err, errlen, "link lo: get: %s", nl_geterror(rc));
+	/* A new namespace's lo is always ifindex 1 (LOOPBACK_IFINDEX): no need to ask. */
+	lo = rtnl_link_alloc();
 	change = rtnl_link_alloc();
-	if (change == NULL)
+	if (lo == NULL || change == NULL)
 		return nns_fail(err, errlen, "link lo: out of memory");
+	rtnl_link_set_ifindex(lo, 1);
 	rtnl_link_set_flags(change, IFF_UP);
 	rc = rtnl_link_change(sk, lo, change, 0);
 	if (rc < 0)
@@ -140,12 +143,17 @@ nns_name_ok(const char *name)
 /*
  * Make NNS_RUN_DIR a shared mount point, as iproute2 does, so that a bind
  * mount under it is seen in mount namespaces made later (ip netns exec).
+ * Once per process: MS_SHARED | MS_REC walks every mount below it (one per
+ * published namespace), which made each publish cost O(namespaces).
  */
 static int
 nns_run_dir_shared(char *err, size_t errlen)
 {
+	static bool done;
 	bool bound = false;
 
+	if (done)
+		return 0;
 	if (mkdir(NNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return nns_fail(err, errlen, "netns: mkdir %s: %s", NNS_RUN_DIR, strerror(errno));
 	while (mount("", NNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
@@ -158,6 +166,40 @@ nns_run_dir_shared(char *err, size_t errlen)
 			    strerror(errno));
 		bound = true;
 	}
+	done = true;
+	return 0;
+}
+
+/*
+ * The empty file a namespace is bind-mounted on. Every one we make is a new
+ * name (a hard link) of the same inode, reached through an O_PATH fd taken
+ * before its first mount: allocating an inode is the costly part of a file
+ * creation (ext4 without a journal skips every inode freed in the last
+ * minutes, and namespaces come and go by the thousand), a link is not.
+ * Like O_CREAT | O_EXCL, a link never takes over an existing entry (EEXIST).
+ * When no link is possible (the last name went, the link count is full, no
+ * CAP_DAC_READ_SEARCH), a new file is made and becomes the one to link.
+ */
+static int nns_spare = -1;
+
+static int
+nns_mountpoint(const char *path)
+{
+	int fd;
+
+	if (nns_spare >= 0) {
+		if (linkat(nns_spare, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno == EEXIST)
+			return -1;
+		close(nns_spare);
+		nns_spare = -1;
+	}
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	nns_spare = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	return 0;
 }
 
@@ -165,18 +207,14 @@ int
 nns_publish(int nsfd, const char *name, char *err, size_t errlen)
 {
 	char path[PATH_MAX], src[64];
-	int fd;
 
 	if (!nns_name_ok(name))
 		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
 	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
 	if (nns_run_dir_shared(err, errlen) < 0)
 		return -1;
-	/* O_EXCL: like `ip netns add`, never take over an existing entry. */
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (nns_mountpoint(path) < 0)
 		return nns_fail(err, errlen, "netns %s: create %s: %s", name, path, strerror(errno));
-	close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
 	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 		int saved_errno = errno;
@@ -202,4 +240,70 @@ nns_unpublish(const char *name, char *err, size_t errlen)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return nns_fail(err, errlen, "netns %s: unlink %s: %s", name, path, strerror(errno));
 	return 0;
+}
+
+int
+nns_open(const char *name, int *nsfd, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	*nsfd = -1;
+	if (!nns_name_ok(name))
+		return nns_fail(err, errlen, "netns %s: bad name", name != NULL ? name : "(null)");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nns_fail(err, errlen, "netns %s: open %s: %s", name, path, strerror(errno));
+	/* A file left where the bind mount was is no namespace: setns would fail later. */
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return nns_fail(err, errlen, "netns %s: %s is not a network namespace", name, path);
+	}
+	*nsfd = fd;
+	return 0;
+}
+
+struct nns_batch {
+	char *const *names;
+	size_t n;
+	size_t next;		/* the next name to take (atomic) */
+	int *errs;
+};
+
+static void *
+nns_unpublish_worker(void *arg)
+{
+	struct nns_batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		errno = 0;
+		b->errs[i] = nns_unpublish(b->names[i], NULL, 0) == 0 ? 0 : (errno ? errno : EIO);
+	}
+	return NULL;
+}
+
+/* One umount at a time costs a grace period each, on the caller's clock: at a
+   shutdown of a thousand colonies that is most of the time spent. */
+size_t
+nns_unpublish_many(char *const *names, size_t n, unsigned threads, int *errs)
+{
+	struct nns_batch b = { names, n, 0, errs };
+	pthread_t tid[64];
+	unsigned started = 0;
+	size_t failed = 0;
+
+	if (threads > sizeof(tid) / sizeof(tid[0]))
+		threads = sizeof(tid) / sizeof(tid[0]);
+	if (threads > n)
+		threads = (unsigned)n;
+	while (started + 1 < threads && pthread_create(&tid[started], NULL, nns_unpublish_worker, &b) == 0)
+		started++;
+	nns_unpublish_worker(&b);	/* the caller works too, and alone if no thread could start */
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < n; i++)
+		failed += errs[i] != 0;
+	return failed;
 }

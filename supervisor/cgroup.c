@@ -144,10 +144,17 @@ cg_create(const struct cg_root *r, const char *rel, unsigned v1)
 static int
 rmdir_tree(const char *path)
 {
-	DIR *d = opendir(path);
+	DIR *d;
 	struct dirent *de;
 	int rc = 0;
 
+	/* Most are leaves, or already gone: one rmdir, no listing. A cgroup with
+	   child cgroups (or tasks) refuses with EBUSY. */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return -1;
+	d = opendir(path);
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(d)) != NULL) {
@@ -436,13 +443,41 @@ read_u64(const char *base, const char *rel, const char *file)
 uint64_t
 cg_oom_kills(const struct cg_root *r, const char *rel)
 {
-	char path[4096], buf[1024];
+	int fd = cg_oom_open(r, rel);
+	uint64_t n;
+
+	if (fd < 0)
+		return 0;
+	n = cg_oom_kills_fd(fd);
+	close(fd);
+	return n;
+}
+
+int
+cg_oom_open(const struct cg_root *r, const char *rel)
+{
+	char path[4096];
 	const char *base = r->mode == CG_UNIFIED ? r->v2 : r->memory;
 	const char *file = r->mode == CG_UNIFIED ? "memory.events" : "memory.oom_control";
 
-	if (base[0] == '\0' || path_of(path, sizeof(path), base, rel, file) < 0 ||
-	    util_read_file(path, buf, sizeof(buf)) < 0)
+	if (base[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if (path_of(path, sizeof(path), base, rel, file) < 0)
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+uint64_t
+cg_oom_kills_fd(int fd)
+{
+	char buf[1024];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
 		return 0;
+	buf[n] = '\0';
 	return keyed_value(buf, "oom_kill");
 }
 

@@ -78,5 +78,8 @@ int cg_set_limits(const struct cg_root *r, const char *rel, const struct cg_limi
 int cg_read_stats(const struct cg_root *r, const char *rel, struct cg_stats *s);
 /* Count of oom kills recorded for rel (memory.events oom_kill, or v1 memory.oom_control). */
 uint64_t cg_oom_kills(const struct cg_root *r, const char *rel);
+/* The same through a kept fd: cg_oom_open (-1 with errno, ENOENT where no memory controller counts) and a pread per reading. */
+int cg_oom_open(const struct cg_root *r, const char *rel);
+uint64_t cg_oom_kills_fd(int fd);
 
 #endif

@@ -67,7 +67,11 @@ struct colony {
 	struct colony *pnext;		/* hash chain by colonyd pid */
 	struct colony *gnext;		/* graveyard */
 	pid_t pid;			/* colonyd's host pid; 0 when down */
-	int pidfd, sock, netns_fd, events_fd;
+	int pidfd, sock, events_fd;
+	int netns_fd;			/* open during a spawn only: /run/netns keeps the namespace */
+	bool sigchld;			/* our child without a pidfd: its end comes by SIGCHLD (root_watch.c) */
+	struct colony *xnext, *xprev;	/* r->pending, while sigchld and the link is gone */
+	bool exit_pending;		/* on r->pending */
 	struct root_watch w_pidfd, w_sock, w_events;
 	struct root_timer timer;
 	enum eng_timer timer_kind;
@@ -142,6 +146,9 @@ struct root_qitem {
 	enum eng_timer timer;
 };
 
+/* fds lent to a colonyd spawn (root_slots.c): its socket end, the netns, the seccomp table */
+#define SLOTS_LENT 3
+
 struct root {
 	const char *cfg_path;
 	struct cfg *cfg;
@@ -157,6 +164,7 @@ struct root {
 	char self_dir[2048];
 	char colonyd[4096];
 	uint64_t nofile_cur, nofile_max;	/* the original RLIMIT_NOFILE, restored in children */
+	int slot[SLOTS_LENT + 1];	/* low fds lent to a spawn, and their placeholder (root_slots.c) */
 	/* colonies by name */
 	struct colony **buckets;
 	size_t n_buckets, n_colonies;
@@ -164,6 +172,9 @@ struct root {
 	pid_t reaped[64];		/* colonyds reaped lately: their SIGCHLD needs no scan */
 	unsigned reaped_i;
 	struct colony *graveyard;
+	struct colony *pending;		/* SIGCHLD-watched colonyds whose link is gone (root_watch.c) */
+	size_t n_pidfds, n_sigchld;	/* colonyds watched through a pidfd, and through SIGCHLD */
+	bool told_fallback;
 	struct root_net *nets;
 	/* engine queue */
 	struct root_qitem *q;
@@ -229,12 +240,38 @@ void colony_cg_remove(struct root *r, struct colony *c);
 int root_find_colonyd(struct root *r);
 void colony_set_pid(struct root *r, struct colony *c, pid_t pid);
 
+/* root_watch.c: a colonyd's end through its pidfd, or through SIGCHLD when fds are short */
+static inline bool
+colony_watched(const struct colony *c)
+{
+	return c->pidfd >= 0 || c->sigchld;
+}
+bool watch_want_pidfd(struct root *r);
+void watch_spawned(struct root *r, struct colony *c, int pidfd, bool child);
+void watch_reaped(struct root *r, struct colony *c);
+void watch_forget(struct root *r, struct colony *c);
+void watch_link_gone(struct root *r, struct colony *c);
+void watch_sigchld(struct root *r);
+int watch_kill(struct colony *c, int sig);
+const char *watch_kind(const struct colony *c);
+
+/* root_slots.c */
+void slots_init(struct root *r);
+bool slots_lend(struct root *r, const int fds[SLOTS_LENT], int cfds[SLOTS_LENT], unsigned *keep);
+void slots_return(struct root *r);
+int slots_child_fds(int sock, int filters);
+
+/* root_filter.c: the seccomp programs handed to colonyd (colonyd --filters) */
+int root_filters_fd(const struct cfg_colony *cc);
+
 /* root_net.c */
 struct root_net *net_find(struct root *r, const char *name);
 int net_apply(struct root *r, const struct cfg *newc);
 void net_veth_name(struct root *r, struct colony *c);	/* the host end's name: "vc" + hash of the netns name */
 int net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen);
 void net_colony_down(struct root *r, struct colony *c);
+int net_colony_open(struct root *r, struct colony *c);
+void net_colony_close(struct colony *c);
 void net_teardown(struct root *r);
 
 /* root_addr.c */
@@ -278,6 +315,8 @@ void req_finish(struct root *r, struct root_req *q);
 void status_format_exit(uint8_t kind, int32_t value, char *out, size_t outlen);
 void status_json_exit(struct util_str *s, uint8_t kind, int32_t value);
 int status_run(struct root *r, struct root_client *cl, int argc, char **argv);
+
+/* root_metrics.c */
 void status_metrics(struct root *r, struct root_client *cl);
 
 /* root_reload.c */

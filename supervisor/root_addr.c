@@ -104,7 +104,7 @@ addr_fixed(struct root *r, const struct cfg *oldc, const struct cfg *newc, uint3
 		addrs[i] = c->addr;
 		if ((o = addr_static_clash(newc, addrs, i)) == NULL)
 			continue;
-		if (same && c->netns_fd >= 0) {
+		if (same && c->published) {
 			snprintf(err, errlen, "colony %s: address %s is in use by colony %s",
 			    o->name, addr_text(c->addr, text, sizeof(text)), c->name);
 			return -1;
@@ -127,7 +127,7 @@ addr_taken(struct root *r, const struct cfg *newc, const struct cfg_network *n,
 			taken[nt++] = addrs[i];
 	for (size_t b = 0; b < r->n_buckets; b++)
 		for (struct colony *c = r->buckets[b]; c != NULL; c = c->hnext)
-			if (c->netns_fd >= 0 && c->addr != 0 && addr_usable(n, c->addr))
+			if (c->published && c->addr != 0 && addr_usable(n, c->addr))
 				taken[nt++] = c->addr;
 	qsort(taken, nt, sizeof(*taken), addr_cmp);
 	return nt;

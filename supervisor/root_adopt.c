@@ -20,8 +20,9 @@
  * - a process in <cgroup>/_colonyd: colonyd survived the previous root. We connect
  *   to state_dir/colonies/<colony>.sock (it may still be about to listen: retried
  *   every ADOPT_RETRY_MS for ADOPT_TRIES), take its host pid from SO_PEERCRED (the
- *   kernel translates it into our pid namespace), open a pidfd, re-open its
- *   published netns, and let the engine see it as RUNNING. The configuration goes
+ *   kernel translates it into our pid namespace), open a pidfd (whatever the fd
+ *   budget: it is not our child, so SIGCHLD cannot tell), check that its netns is
+ *   still published, and let the engine see it as RUNNING. The configuration goes
  *   down as a reload would.
  * - no colonyd but processes left in the colony's cgroup: colonyd died meanwhile.
  *   The engine sees a crash: the cgroup is killed and emptied, then a restart.
@@ -73,21 +74,23 @@ adopt_connect(struct root *r, struct colony *c, pid_t *pid)
 	return fd;
 }
 
-/* The netns colonyd lives in stays published under /run/netns while the colony exists. */
+/* The netns colonyd lives in stays published under /run/netns while the colony exists;
+   a spawn opens it from there (root_net.c), so no fd is kept. */
 static void
 adopt_netns(struct root *r, struct colony *c)
 {
-	char path[512];
+	char name[256], err[512];
 	struct in_addr a;
+	int fd;
 
 	if (c->cfg->net_mode == CFG_NET_HOST)
 		return;
-	snprintf(path, sizeof(path), "/run/netns/%s%s", r->cfg->sup.netns_prefix, c->name);
-	c->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (c->netns_fd < 0) {
-		root_log("colony %s: adopt: %s: %s", c->name, path, strerror(errno));
+	snprintf(name, sizeof(name), "%s%s", r->cfg->sup.netns_prefix, c->name);
+	if (nns_open(name, &fd, err, sizeof(err)) != 0) {
+		root_log("colony %s: adopt: %s", c->name, err);
 		return;
 	}
+	close(fd);
 	c->published = true;
 	if (c->cfg->net_mode != CFG_NET_NAMED || net_find(r, c->cfg->network) == NULL)
 		return;
@@ -120,6 +123,17 @@ adopt_done(struct root *r, struct colony *c)
 	c->adopt = NULL;
 }
 
+/* Not our child: only a pidfd tells when it ends. */
+static void
+adopt_pidfd(struct root *r, struct colony *c, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		root_log("colony %s: adopt: pidfd_open(%d): %s", c->name, (int)pid, strerror(errno));
+	watch_spawned(r, c, fd, false);
+}
+
 /* Connected: from now on the colony is ours as if we had spawned it. */
 static void
 adopt_link(struct root *r, struct colony *c, int sock, pid_t pid)
@@ -130,9 +144,7 @@ adopt_link(struct root *r, struct colony *c, int sock, pid_t pid)
 		    (int)pid, (int)c->pid);
 	if (c->pidfd < 0) {
 		colony_set_pid(r, c, pid);
-		c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (c->pidfd >= 0)
-			root_watch_add(r, c->pidfd, EPOLLIN, &c->w_pidfd);
+		adopt_pidfd(r, c, pid);
 	}
 	link_attach(r, c, sock);
 	link_send_config(r, c);
@@ -188,9 +200,7 @@ adopt_one(struct root *r, struct colony *c)
 	}
 	/* Not listening yet (it is noticing that the old root is gone): watch it meanwhile. */
 	colony_set_pid(r, c, pid);
-	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (c->pidfd >= 0)
-		root_watch_add(r, c->pidfd, EPOLLIN, &c->w_pidfd);
+	adopt_pidfd(r, c, pid);
 	c->adopt = calloc(1, sizeof(*c->adopt));
 	if (c->adopt == NULL) {
 		cg_kill(&r->cg, c->cgroup);

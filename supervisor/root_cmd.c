@@ -309,7 +309,7 @@ cmd_target(struct root *r, struct root_req *q, const char *name, enum proto_op o
 		}
 		return;
 	}
-	/* A colony takes start, stop and restart only (kill goes to its pidfd, in cmd_kill). */
+	/* A colony takes start, stop and restart only (kill goes to colonyd itself, in cmd_kill). */
 	if (op < PROTO_OP_START || op > PROTO_OP_RESTART) {
 		util_str_printf(&q->err, "colony-supervisor: %s: not an operation on a colony\n", name);
 		q->code = q->code > 2 ? q->code : 2;
@@ -374,10 +374,11 @@ cmd_kill(struct root *r, struct root_client *cl, int argc, char **argv)
 	if (cmd_resolve(r, argv[1], &c, &svc) != 0)
 		return cmd_fail(r, cl, 4, "no such colony or service: %s", argv[1]);
 	if (svc == NULL) {
-		if (c->pidfd < 0)
+		if (!colony_watched(c))
 			return cmd_fail(r, cl, 1, "%s: not running", argv[1]);
-		if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) != 0)
-			return cmd_fail(r, cl, 1, "%s: pidfd_send_signal: %s", argv[1], strerror(errno));
+		if (watch_kill(c, sig) != 0)
+			return cmd_fail(r, cl, 1, "%s: %s: %s", argv[1],
+			    c->pidfd >= 0 ? "pidfd_send_signal" : "kill", strerror(errno));
 		return ctl_finish(r, cl, 0);
 	}
 	struct root_req *q = req_new(r, cl);

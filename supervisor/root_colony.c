@@ -188,16 +188,12 @@ colony_new(struct root *r, const struct cfg_colony *cc)
 void
 colony_free(struct root *r, struct colony *c)
 {
-	if (c->pidfd >= 0) {
-		root_watch_del(r, c->pidfd);
-		close(c->pidfd);
-	}
+	watch_forget(r, c);
 	if (c->events_fd >= 0) {
 		root_watch_del(r, c->events_fd);
 		close(c->events_fd);
 	}
-	if (c->netns_fd >= 0)
-		close(c->netns_fd);
+	net_colony_close(c);
 	if (c->sock >= 0) {
 		root_watch_del(r, c->sock);
 		close(c->sock);
@@ -244,10 +240,15 @@ struct spawn_ctx {
 	struct root *r;
 	struct colony *c;
 	int sock;		/* the child's end */
+	int ns;			/* the colony's netns for setns, or -1 */
+	int filters;		/* root_filters_fd for colonyd --filters, or -1 */
+	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
+	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
 	unsigned v1;		/* hybrid: the v1 controllers to join (cg_v1_needed) */
 	char cg_colonyd[300];
 	char *argv[16];
+	char **envp;
 };
 
 /* In the child, between clone and exec: only plain syscalls; any failure ends it with 127. */
@@ -258,6 +259,9 @@ spawn_child(struct spawn_ctx *x)
 	const char *what = NULL;
 	sigset_t empty;
 
+	/* First: until this the fd table is the root's own. */
+	if (x->share && close_range(x->keep, ~0U, CLOSE_RANGE_UNSHARE) != 0)
+		_exit(127);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&empty);
@@ -266,22 +270,22 @@ spawn_child(struct spawn_ctx *x)
 		what = "cgroup attach";
 	else if (x->v1 != 0 && cg_attach_v1(&x->r->cg, x->c->cgroup, 0, x->v1) != 0)
 		what = "v1 cgroup attach";
-	else if (x->c->netns_fd >= 0 && setns(x->c->netns_fd, CLONE_NEWNET) != 0)
+	else if (x->ns >= 0 && setns(x->ns, CLONE_NEWNET) != 0)
 		what = "setns";
-	else if (x->sock != 3 && dup2(x->sock, 3) != 3)
+	else if (slots_child_fds(x->sock, x->filters) != 0)
 		what = "dup2";
 	if (what == NULL) {
 		setrlimit(RLIMIT_NOFILE, &rl);
-		fcntl(3, F_SETFD, 0);
-		close_range(4, ~0U, 0);
-		execv(x->argv[0], x->argv);
+		close_range(x->filters >= 0 ? 5 : 4, ~0U, 0);
+		execve(x->argv[0], x->argv, x->envp);
 		what = "exec";
 	}
 	dprintf(2, "colony-supervisor: colony %s: %s: %s\n", x->c->name, what, strerror(errno));
 	_exit(127);
 }
 
-/* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error). */
+/* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error).
+   pidfd NULL: no pidfd (the fd budget is short, root_watch.c); its end comes by SIGCHLD. */
 static pid_t
 spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 {
@@ -289,16 +293,18 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	pid_t pid;
 
 	memset(&a, 0, sizeof(a));
-	/* exit_signal 0: colonyd is a "clone child", so the orphan reaper's waitpid(-1)
-	   never takes it; its exit is read through the pidfd only. */
-	a.flags = CLONE_PIDFD | ROOT_CLONE_INTO_CGROUP | colony_ns_flags(x->c->cfg);
+	/* exit_signal 0 with a pidfd: colonyd is a "clone child", so the orphan reaper's
+	   waitpid(-1) never takes it; its exit is read through the pidfd only. */
+	a.flags = (pidfd != NULL ? CLONE_PIDFD : 0) | ROOT_CLONE_INTO_CGROUP |
+	    (x->share ? CLONE_FILES | CLONE_VFORK : 0) | colony_ns_flags(x->c->cfg);
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	a.exit_signal = pidfd != NULL ? 0 : SIGCHLD;
 	a.cgroup = (uint64_t)cgfd;
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0)
 		spawn_child(x);
-	if (pid > 0)
-		return pid;
+	if (pid > 0 || (errno == EMFILE && pidfd != NULL))
+		return pid;	/* no fd for the pidfd: the caller tries without one */
 	static bool told;
 	if (!told) {
 		/* Older kernels refuse clone3 or CLONE_INTO_CGROUP: say so once, then fall back
@@ -307,8 +313,9 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 		told = true;
 	}
 	x->attach = true;
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PIDFD | colony_ns_flags(x->c->cfg)),
-	    NULL, pidfd, NULL, 0UL);
+	x->share = false;	/* the child attaches itself: the root must not sleep meanwhile */
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)((pidfd != NULL ? CLONE_PIDFD : SIGCHLD) |
+	    colony_ns_flags(x->c->cfg)), NULL, pidfd, NULL, 0UL);
 	if (pid == 0)
 		spawn_child(x);
 	return pid;
@@ -333,8 +340,10 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	char err[256];
 
 	snprintf(x->cg_colonyd, sizeof(x->cg_colonyd), "%s/_colonyd", c->cgroup);
-	if (cc->net_mode != CFG_NET_HOST && (c->netns_fd < 0 || c->net_reset)) {
-		if (c->net_reset)
+	/* The published namespace is opened for this spawn only; gone, it is made anew. */
+	if (cc->net_mode != CFG_NET_HOST && (!c->published || c->net_reset ||
+	    net_colony_open(r, c) != 0)) {
+		if (c->net_reset || c->published)
 			net_colony_down(r, c);
 		c->net_reset = false;
 		if (net_colony_up(r, c, err, sizeof(err)) != 0) {
@@ -342,7 +351,7 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 			return -1;
 		}
 	}
-	if (cc->net_mode == CFG_NET_HOST && c->netns_fd >= 0)
+	if (cc->net_mode == CFG_NET_HOST && c->published)
 		net_colony_down(r, c);
 	/* A fresh subtree after a kill (it is empty here): on this kernel a cgroup once
 	   written to cgroup.kill SIGKILLs every later CLONE_INTO_CGROUP child of it and
@@ -364,6 +373,30 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	return 0;
 }
 
+/*
+ * colonyd's environment: ours, with glibc's per-thread malloc cache off unless
+ * GLIBC_TUNABLES is already set. Building a seccomp filter frees thousands of
+ * small chunks, and the cache keeps up to 7 of each size scattered over the
+ * heap, pinning pages that malloc_trim cannot return: about 48 kB per colonyd.
+ */
+static char **
+colonyd_environ(void)
+{
+	static char **env;
+	size_t n = 0;
+
+	if (env != NULL || getenv("GLIBC_TUNABLES") != NULL)
+		return env != NULL ? env : environ;
+	while (environ[n] != NULL)
+		n++;
+	if ((env = malloc((n + 2) * sizeof(*env))) == NULL)
+		return environ;
+	memcpy(env, environ, n * sizeof(*env));
+	env[n] = "GLIBC_TUNABLES=glibc.malloc.tcache_count=0";
+	env[n + 1] = NULL;
+	return env;
+}
+
 static void
 spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 {
@@ -380,12 +413,28 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 	x->argv[i++] = r->cfg->sup.log_dir;
 	x->argv[i++] = "--cgroup";
 	x->argv[i++] = c->cgroup;
+	if (x->filters >= 0) {
+		x->argv[i++] = "--filters";
+		x->argv[i++] = "4";
+	}
 	x->argv[i] = NULL;
+	x->envp = colonyd_environ();
 }
+
+static int colony_spawn_in(struct root *r, struct colony *c);
 
 /* ENG_ACT_SPAWN. Returns 0 (colonyd exists) or -1 (set-up failed: an abnormal exit). */
 int
 colony_spawn(struct root *r, struct colony *c)
+{
+	int rc = colony_spawn_in(r, c);
+
+	net_colony_close(c);	/* the root holds no netns fd between spawns */
+	return rc;
+}
+
+static int
+colony_spawn_in(struct root *r, struct colony *c)
 {
 	struct spawn_ctx x = { .r = r, .c = c };
 	int sv[2], cgfd, pidfd = -1;
@@ -393,6 +442,7 @@ colony_spawn(struct root *r, struct colony *c)
 
 	if (c->cfg == NULL || spawn_prepare(r, c, &x) != 0)
 		return -1;
+	x.filters = root_filters_fd(c->cfg);
 	spawn_argv(r, c, &x);
 	cgfd = cg_open(&r->cg, x.cg_colonyd);
 	if (cgfd < 0) {
@@ -404,9 +454,24 @@ colony_spawn(struct root *r, struct colony *c)
 		close(cgfd);
 		return -1;
 	}
+	int fds[SLOTS_LENT] = { sv[1], c->netns_fd, x.filters }, cfds[SLOTS_LENT];
+
 	x.sock = sv[1];
-	pid = spawn_clone(&x, cgfd, &pidfd);
+	x.ns = c->netns_fd;
+	/* Not while the child joins v1 cgroups (an RCU grace period): the root would sleep. */
+	x.share = x.v1 == 0 && slots_lend(r, fds, cfds, &x.keep);
+	if (x.share) {
+		x.sock = cfds[0];
+		x.ns = cfds[1];
+		x.filters = cfds[2];
+	}
+	bool want = watch_want_pidfd(r);
+	pid = spawn_clone(&x, cgfd, want ? &pidfd : NULL);
+	if (pid < 0 && want && errno == EMFILE)
+		pid = spawn_clone(&x, cgfd, NULL);
 	int saved = errno;
+	if (x.sock != sv[1])
+		slots_return(r);	/* colonyd has executed (or died): its table is its own */
 	close(cgfd);
 	close(sv[1]);
 	if (pid < 0) {
@@ -415,31 +480,36 @@ colony_spawn(struct root *r, struct colony *c)
 		return -1;
 	}
 	colony_set_pid(r, c, pid);
-	c->pidfd = pidfd;
+	watch_spawned(r, c, pidfd, true);
 	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
-	root_watch_add(r, pidfd, EPOLLIN, &c->w_pidfd);
 	link_attach(r, c, sv[0]);
 	link_send_config(r, c);
 	ctl_event(r, c->name, "spawned", pid, PROTO_EXIT_NONE, 0);
 	return 0;
 }
 
-/* colonyd ended (pidfd readable): 0 is a clean exit, anything else (3: gave up) is not. */
+/* colonyd ended (pidfd readable, or SIGCHLD): 0 is a clean exit, anything else (3: gave up) is not. */
 void
 colony_reap(struct root *r, struct colony *c)
 {
 	siginfo_t si;
 	bool unknown = false;
+	int rc;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL) != 0) {
+	if (c->pidfd >= 0)
+		rc = waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL);
+	else
+		rc = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | __WALL);
+	if (rc != 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
 		/* An adopted colonyd is not our child: its status is its parent's. Whether it
-		   ended is what its pidfd says (readable once it exited). */
+		   ended is what its pidfd says (readable once it exited). Without a pidfd,
+		   ECHILD means it is gone. */
 		int err = errno;
 		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
-		if (err == ECHILD && (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)))
+		if (err == ECHILD && c->pidfd >= 0 && (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)))
 			return;
 		unknown = err == ECHILD;
 		if (!unknown)
@@ -447,6 +517,7 @@ colony_reap(struct root *r, struct colony *c)
 	} else if (si.si_pid == 0)
 		return;		/* not yet */
 	adopt_forget(r, c);
+	watch_reaped(r, c);
 	bool clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (si.si_code == CLD_EXITED) {
 		c->exit_kind = PROTO_EXIT_CODE;
@@ -460,9 +531,6 @@ colony_reap(struct root *r, struct colony *c)
 	if (c->sock >= 0)
 		link_readable(r, c);	/* the last snapshots it sent */
 	link_close(r, c);
-	root_watch_del(r, c->pidfd);
-	close(c->pidfd);
-	c->pidfd = -1;
 	ctl_event(r, c->name, "exited", c->pid, c->exit_kind, c->exit_value);
 	r->reaped[r->reaped_i++ % (sizeof(r->reaped) / sizeof(r->reaped[0]))] = c->pid;
 	colony_set_pid(r, c, 0);
@@ -485,11 +553,16 @@ colony_emptied(struct root *r, struct colony *c)
 		c->events_fd = -1;
 	}
 	/* colonyd is gone with its cgroup: let its exit reach the engine before EMPTY. */
-	if (c->pidfd >= 0)
+	if (colony_watched(c))
 		colony_reap(r, c);
 	/* A colonyd that died before its services left them to us, and their
-	   SIGCHLDs may have merged with colonyd's: reap them after this turn. */
-	r->orphans_due = true;
+	   SIGCHLDs may have merged with colonyd's: reap them after this turn. That
+	   walk costs O(children) (a millisecond at 10,000 colonies); a colonyd that
+	   exited 0 had stopped and collected all its services, so it left none. Not
+	   at shutdown either, when each colony's end would make it O(n^2):
+	   root_reap_final reaps them all at the end. */
+	if (!r->shutting_down && (c->exit_kind != PROTO_EXIT_CODE || c->exit_value != 0))
+		r->orphans_due = true;
 	if (c->child != NULL && !c->dying)
 		root_feed(r, ENG_EV_EMPTY, c, false, ENG_TIMER_NONE);
 }
@@ -498,6 +571,13 @@ colony_emptied(struct root *r, struct colony *c)
 void
 colony_cleanup(struct root *r, struct colony *c)
 {
+	/* Usually colonyd stopped its services and left an empty cgroup: then there is
+	   nothing to kill (nothing enters an empty cgroup on its own), and the subtree
+	   need not be made afresh before the next spawn (c->killed). */
+	if (cg_populated(&r->cg, c->cgroup) <= 0) {
+		colony_emptied(r, c);
+		return;
+	}
 	c->killed = true;
 	if (cg_kill(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: cgroup.kill: %s", c->name, strerror(errno));
@@ -532,13 +612,18 @@ colony_signal(struct root *r, struct colony *c)
 {
 	if (c->sock >= 0 && link_send_cmd(r, c, PROTO_OP_SHUTDOWN, "", 0, 0) == 0)
 		return;
-	if (c->pidfd >= 0 && syscall(SYS_pidfd_send_signal, c->pidfd, SIGTERM, NULL, 0) != 0)
-		root_log("colony %s: pidfd_send_signal: %s", c->name, strerror(errno));
+	if (colony_watched(c) && watch_kill(c, SIGTERM) != 0)
+		root_log("colony %s: SIGTERM: %s", c->name, strerror(errno));
 }
 
 void
 colony_cg_remove(struct root *r, struct colony *c)
 {
+	char leaf[512];
+
+	/* The leaf first: then the colony's own rmdir needs no listing (cg_remove). */
+	snprintf(leaf, sizeof(leaf), "%s/%s/_colonyd", r->cg.v2, c->cgroup);
+	rmdir(leaf);
 	if (cg_remove(&r->cg, c->cgroup) != 0 && errno != ENOENT)
 		root_log("colony %s: remove cgroup %s: %s", c->name, c->cgroup, strerror(errno));
 }

@@ -91,8 +91,10 @@ root_act_state(struct root *r, struct colony *c, enum eng_state st)
 
 	if (ev != NULL)
 		ctl_event(r, c->name, ev, st == ENG_RUNNING ? c->pid : 0, PROTO_EXIT_NONE, 0);
-	/* Operator stop: the namespace and cgroups go (SPEC 4, namespace lifetime). */
-	if (st == ENG_STOPPED && c->pid == 0 && !r->shutting_down) {
+	/* Operator stop: the namespace and cgroups go (SPEC 4, namespace lifetime). At
+	   shutdown too, colony by colony: while other colonies are still stopping, not
+	   all in one serial pass after the last (root_teardown then finds them gone). */
+	if (st == ENG_STOPPED && c->pid == 0) {
 		net_colony_down(r, c);
 		colony_cg_remove(r, c);
 	}
@@ -104,7 +106,7 @@ static void
 root_act_removed(struct root *r, struct colony *c)
 {
 	c->child = NULL;
-	if (c->pidfd >= 0)
+	if (colony_watched(c))
 		colony_reap(r, c);
 	link_close(r, c);
 	net_colony_down(r, c);

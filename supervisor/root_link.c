@@ -42,6 +42,7 @@ link_close(struct root *r, struct colony *c)
 	}
 	cmd_link_gone(r, c);
 	cupgrade_link_gone(r, c);
+	watch_link_gone(r, c);	/* without a pidfd, a gone link is how its end is caught */
 }
 
 static int

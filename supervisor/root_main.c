@@ -86,7 +86,7 @@ root_begin_shutdown(struct root *r)
 	root_drain(r);
 }
 
-/* Raise the fd limit as far as we may: 10,000 colonies hold ~3 fds each. */
+/* Raise the fd limit as far as we may: each colony holds a socket, and a pidfd while they fit. */
 static void
 root_raise_nofile(struct root *r)
 {
@@ -107,14 +107,15 @@ root_raise_nofile(struct root *r)
 }
 
 /* A SIGCHLD from a colonyd (colonyd execs, so the kernel turns its exit signal back
-   into SIGCHLD): its exit belongs to its pidfd, and no scan of all children is due. */
+   into SIGCHLD): its exit is collected through its pidfd or its pid (root_watch.c),
+   and no scan of all children is due. */
 static bool
 root_sigchld_from_colonyd(struct root *r, pid_t pid)
 {
 	struct colony *c = pid > 0 ? colony_by_pid(r, pid) : NULL;
 
 	if (c != NULL) {
-		if (c->pidfd >= 0)
+		if (colony_watched(c))
 			colony_reap(r, c);
 		return true;
 	}
@@ -143,10 +144,10 @@ root_reap_orphans(struct root *r, pid_t hint)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0 || si.si_pid == 0)
 			return;
 		struct colony *c = colony_by_pid(r, si.si_pid);
-		if (c != NULL && c->pidfd >= 0) {
+		if (c != NULL && colony_watched(c)) {
 			colony_reap(r, c);
-			if (c->pidfd >= 0)
-				return;		/* not reapable yet: its pidfd will tell */
+			if (colony_watched(c))
+				return;		/* not reapable yet: its pidfd or SIGCHLD will tell */
 		} else if (upgrade_reap(r, si.si_pid)) {
 			continue;
 		} else if (waitpid(si.si_pid, NULL, WNOHANG | __WALL) <= 0)
@@ -163,6 +164,7 @@ root_signal(struct root *r)
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			root_reap_orphans(r, (pid_t)si.ssi_pid);
+			watch_sigchld(r);	/* linkless colonyds whose SIGCHLD merged with this one */
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -321,7 +323,7 @@ root_teardown(struct root *r)
 {
 	for (size_t b = 0; b < r->n_buckets; b++)
 		for (struct colony *c = r->buckets[b]; c != NULL; c = c->hnext) {
-			if (c->pidfd >= 0)
+			if (colony_watched(c))
 				colony_reap(r, c);
 			net_colony_down(r, c);
 			colony_cg_remove(r, c);
@@ -387,6 +389,7 @@ root_start(struct root *r, int listenfd)
 	struct eng_policy pol;
 	uint32_t *addrs;
 
+	slots_init(r);		/* first: the lowest fd numbers free */
 	r->cfg = cfg_load(r->cfg_path, err, sizeof(err));
 	if (r->cfg == NULL) {
 		fprintf(stderr, "%s\n", err);

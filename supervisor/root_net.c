@@ -222,6 +222,55 @@ net_ns_name(struct root *r, struct colony *c, char *out, size_t outlen)
 }
 
 /*
+ * At shutdown the published names are gathered here and unpublished together
+ * by net_teardown: each unmount waits for an RCU grace period, and a thousand
+ * of them one after another were most of a shutdown's time; from many
+ * threads at once the waits overlap (nns_unpublish_many).
+ */
+static char **net_unpub;
+static size_t net_n_unpub, net_cap_unpub;
+
+static bool
+net_defer_unpublish(const char *name)
+{
+	char *copy;
+
+	if (net_n_unpub == net_cap_unpub) {
+		size_t cap = net_cap_unpub ? net_cap_unpub * 2 : 64;
+		char **v = realloc(net_unpub, cap * sizeof(*v));
+
+		if (v == NULL)
+			return false;	/* then at once */
+		net_unpub = v;
+		net_cap_unpub = cap;
+	}
+	if ((copy = strdup(name)) == NULL)
+		return false;
+	net_unpub[net_n_unpub++] = copy;
+	return true;
+}
+
+static void
+net_unpublish_deferred(void)
+{
+	int *errs = calloc(net_n_unpub ? net_n_unpub : 1, sizeof(*errs));
+
+	if (errs != NULL && net_n_unpub > 0)
+		nns_unpublish_many(net_unpub, net_n_unpub, 32, errs);
+	for (size_t i = 0; i < net_n_unpub; i++) {
+		if (errs == NULL && nns_unpublish(net_unpub[i], NULL, 0) != 0)
+			root_log("netns %s: unpublish: %s", net_unpub[i], strerror(errno));
+		else if (errs != NULL && errs[i] != 0)
+			root_log("netns %s: unpublish: %s", net_unpub[i], strerror(errs[i]));
+		free(net_unpub[i]);
+	}
+	free(errs);
+	free(net_unpub);
+	net_unpub = NULL;
+	net_n_unpub = net_cap_unpub = 0;
+}
+
+/*
  * Create the colony's netns, publish it under /run/netns, and join its network.
  * The host end is "vc" and 12 hex digits of a hash of the netns name, so two
  * roots with different netns_prefix never pick the same name.
@@ -281,10 +330,36 @@ net_colony_down(struct root *r, struct colony *c)
 	}
 	if (c->published) {
 		net_ns_name(r, c, name, sizeof(name));
-		if (nns_unpublish(name, err, sizeof(err)) != 0)
+		if (!(r->shutting_down && net_defer_unpublish(name)) &&
+		    nns_unpublish(name, err, sizeof(err)) != 0)
 			root_log("colony %s: %s", c->name, err);
 		c->published = false;
 	}
+	net_colony_close(c);
+}
+
+/*
+ * A spawn opens the colony's published namespace for its child's setns and
+ * closes it right after the clone: the bind mount under /run/netns keeps the
+ * namespace alive, so the root holds no fd per colony. -1 (logged) when the
+ * entry is gone or is no namespace; the caller then makes a new one.
+ */
+int
+net_colony_open(struct root *r, struct colony *c)
+{
+	char name[256], err[512];
+
+	net_colony_close(c);
+	net_ns_name(r, c, name, sizeof(name));
+	if (nns_open(name, &c->netns_fd, err, sizeof(err)) == 0)
+		return 0;
+	root_log("colony %s: %s: making a new one", c->name, err);
+	return -1;
+}
+
+void
+net_colony_close(struct colony *c)
+{
 	if (c->netns_fd >= 0) {
 		close(c->netns_fd);
 		c->netns_fd = -1;
@@ -295,6 +370,7 @@ net_colony_down(struct root *r, struct colony *c)
 void
 net_teardown(struct root *r)
 {
+	net_unpublish_deferred();
 	while (r->nets != NULL) {
 		struct root_net *n = r->nets;
 		r->nets = n->next;

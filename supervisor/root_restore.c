@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "netns/netns.h"
@@ -13,7 +15,8 @@
 #include "supervisor/root.h"
 
 #define UPG_MAGIC "colony-supervisor-state"
-#define UPG_VERSION 1u
+/* 2: a colonyd may have no pidfd (watched through SIGCHLD), and no netns fd is passed. */
+#define UPG_VERSION 2u
 
 /* One "colony" record, checked before anything is applied. */
 struct rs_colony {
@@ -52,6 +55,23 @@ rs_parse_colony(const struct hov_line *l, struct rs_colony *c, bool check)
 	return hov_get_eng_child(l, &c->x);
 }
 
+/* A colonyd with no pidfd in the document is our child, watched through SIGCHLD; one that
+   is not our child (adopted without a pidfd) gets a pidfd now if it can. */
+static void
+rs_watch(struct root *r, struct colony *c, int pidfd)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (pidfd >= 0 || c->pid == 0)
+		watch_spawned(r, c, pidfd, false);
+	else if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0) {
+		r->told_fallback = true;	/* the previous image said so */
+		watch_spawned(r, c, -1, true);
+	} else
+		watch_spawned(r, c, (int)syscall(SYS_pidfd_open, c->pid, 0), false);
+}
+
 static int
 rs_apply_colony(struct root *r, struct rs_colony *x)
 {
@@ -81,11 +101,10 @@ rs_apply_colony(struct root *r, struct rs_colony *x)
 		return -1;
 	c->restored = true;
 	colony_set_pid(r, c, (pid_t)x->pid);
-	c->pidfd = (int)x->pidfd;
-	c->netns_fd = (int)x->netns;
+	rs_watch(r, c, (int)x->pidfd);
+	if (x->netns >= 0)
+		close((int)x->netns);	/* version 1: the namespace stays published anyway */
 	c->events_fd = (int)x->events;
-	if (c->pidfd >= 0)
-		root_watch_add(r, c->pidfd, EPOLLIN, &c->w_pidfd);
 	if (c->events_fd >= 0)
 		root_watch_add(r, c->events_fd, EPOLLPRI, &c->w_events);
 	if (x->sock >= 0) {
@@ -330,6 +349,8 @@ upgrade_restore(struct root *r, int fd)
 		struct colony *c = eng_child_data(eng_child_at(r->eng, i));
 		if (!c->restored)
 			root_queue(r, RQ_START_CHILD, c);
+		else if (c->sigchld && c->sock < 0)
+			watch_link_gone(r, c);	/* it may have ended already */
 	}
 	root_log("upgraded in place: %zu colonies taken over", r->n_colonies);
 	return 0;

@@ -63,6 +63,7 @@ struct status_row {
 	const char *cgroup_rel;
 	const char *netns;		/* colonies only */
 	const char *address;
+	const char *watch;		/* colonies only: "pidfd", "sigchld" or NULL */
 };
 
 static void
@@ -96,6 +97,8 @@ status_emit(struct root *r, struct util_str *s, bool json, const struct status_r
 		w->netns ? util_str_json(s, w->netns) : util_str_add(s, "null", 4);
 		util_str_add(s, ",\"address\":", 11);
 		w->address ? util_str_json(s, w->address) : util_str_add(s, "null", 4);
+		util_str_add(s, ",\"watch\":", 9);
+		w->watch ? util_str_json(s, w->watch) : util_str_add(s, "null", 4);
 	} else {
 		util_str_add(s, ",\"status\":", 10);
 		util_str_json(s, w->status);
@@ -139,6 +142,7 @@ status_colony(struct root *r, struct util_str *s, bool json, struct colony *c, b
 		.restarts = c->child ? eng_child_restarts(c->child) : 0,
 		.since_real = c->child ? root_mono_to_real(eng_child_since_ms(c->child)) : 0,
 		.exit_kind = c->exit_kind, .exit_value = c->exit_value, .cgroup_rel = c->cgroup,
+		.watch = watch_kind(c),
 	};
 	struct in_addr a = { htonl(c->addr) };
 
@@ -214,101 +218,4 @@ status_run(struct root *r, struct root_client *cl, int argc, char **argv)
 	util_str_free(&s);
 	util_str_free(&err);
 	return code;
-}
-
-/* One colony or service: its labels and what was read from its cgroup. */
-struct metrics_row {
-	char labels[160];
-	bool up;
-	unsigned restarts;
-	struct cg_stats st;
-};
-
-static void
-metrics_add(struct root *r, struct metrics_row *m, const char *cgrel, bool up, unsigned restarts)
-{
-	memset(&m->st, 0, sizeof(m->st));
-	m->up = up;
-	m->restarts = restarts;
-	if (up)
-		cg_read_stats(&r->cg, cgrel, &m->st);
-}
-
-/* One metric family: HELP and TYPE, then every row (the format wants a family in one group). */
-static void
-metrics_family(struct util_str *s, const struct metrics_row *rows, size_t n, int which)
-{
-	static const char *const names[] = { "colony_up", "colony_restarts_total",
-	    "colony_memory_bytes", "colony_cpu_seconds_total", "colony_oom_kills_total" };
-	static const char *const helps[] = {
-	    "1 when the colony or service is running (its process exists), else 0.",
-	    "Restarts since the last operator or configuration start.",
-	    "Memory charged to the cgroup, in bytes.",
-	    "CPU time used by the cgroup, in seconds.",
-	    "Processes of the cgroup killed by the OOM killer." };
-	static const char *const types[] = { "gauge", "counter", "gauge", "counter", "counter" };
-
-	util_str_printf(s, "# HELP %s %s\n# TYPE %s %s\n", names[which], helps[which],
-	    names[which], types[which]);
-	for (size_t i = 0; i < n; i++) {
-		const struct metrics_row *m = &rows[i];
-		util_str_printf(s, "%s{%s} ", names[which], m->labels);
-		switch (which) {
-		case 0: util_str_printf(s, "%d\n", m->up ? 1 : 0); break;
-		case 1: util_str_printf(s, "%u\n", m->restarts); break;
-		case 2: util_str_printf(s, "%llu\n", (unsigned long long)m->st.memory_bytes); break;
-		case 3: util_str_printf(s, "%.6f\n", (double)m->st.cpu_usec / 1e6); break;
-		default: util_str_printf(s, "%llu\n", (unsigned long long)m->st.oom_kills); break;
-		}
-	}
-}
-
-static size_t
-metrics_rows(struct root *r, struct metrics_row *rows)
-{
-	char cgrel[512];
-	size_t n = 0;
-
-	for (size_t i = 0; i < eng_count(r->eng); i++) {
-		struct colony *c = eng_child_data(eng_child_at(r->eng, i));
-		snprintf(rows[n].labels, sizeof(rows[n].labels), "colony=\"%s\"", c->name);
-		metrics_add(r, &rows[n++], c->cgroup, c->pid > 0,
-		    c->child ? eng_child_restarts(c->child) : 0);
-		for (size_t j = 0; j < c->n_svcs; j++) {
-			snprintf(rows[n].labels, sizeof(rows[n].labels), "colony=\"%s\",service=\"%s\"",
-			    c->name, c->svcs[j].name);
-			snprintf(cgrel, sizeof(cgrel), "%s/%s", c->cgroup, c->svcs[j].name);
-			metrics_add(r, &rows[n++], cgrel, c->svcs[j].pid > 0, c->svcs[j].restarts);
-		}
-	}
-	return n;
-}
-
-/*
- * `colonyctl metrics`: Prometheus text exposition (node_exporter's textfile
- * collector reads it as is), from the mirror and the cgroups at request time.
- * Names match [A-Za-z0-9_.-], so label values need no escaping.
- */
-void
-status_metrics(struct root *r, struct root_client *cl)
-{
-	struct util_str s = { 0 };
-	size_t total = 0, n;
-
-	for (size_t i = 0; i < eng_count(r->eng); i++)
-		total += 1 + ((struct colony *)eng_child_data(eng_child_at(r->eng, i)))->n_svcs;
-	struct metrics_row *rows = calloc(total ? total : 1, sizeof(*rows));
-	if (rows == NULL) {
-		static const char msg[] = "colony-supervisor: out of memory\n";
-		ctl_frame(r, cl, 2, msg, sizeof(msg) - 1);
-		return ctl_finish(r, cl, 1);
-	}
-	n = metrics_rows(r, rows);
-	for (int which = 0; which < 5; which++)
-		metrics_family(&s, rows, n, which);
-	free(rows);
-	if (s.len)
-		ctl_frame(r, cl, 1, s.p, s.len);
-	ctl_finish(r, cl, 0);
-	util_str_free(&s);
 }

@@ -30,7 +30,7 @@
  * A failed check or exec leaves this process as it was, and says why.
  */
 #define UPG_MAGIC "colony-supervisor-state"
-#define UPG_VERSION 1u
+#define UPG_VERSION 2u		/* 2: colonyds without a pidfd; no netns fds (root_restore.c) */
 #define UPG_QUIESCE_MS 2000
 
 struct root_upgrade {
@@ -102,7 +102,7 @@ upg_write_colony(struct hov_w *w, struct root_upgrade *u, const struct colony *c
 	hov_i64(w, "pid", c->pid);
 	hov_i64(w, "pidfd", c->pidfd);
 	hov_i64(w, "sock", c->sock);
-	hov_i64(w, "netns", c->netns_fd);
+	hov_i64(w, "netns", -1);	/* no fd: the namespace stays published (root_net.c) */
 	hov_i64(w, "events", c->events_fd);
 	hov_u64(w, "published", c->published);
 	hov_u64(w, "net_reset", c->net_reset);
@@ -119,7 +119,6 @@ upg_write_colony(struct hov_w *w, struct root_upgrade *u, const struct colony *c
 	hov_eol(w);
 	upg_keep(u, c->pidfd);
 	upg_keep(u, c->sock);
-	upg_keep(u, c->netns_fd);
 	upg_keep(u, c->events_fd);
 	for (size_t i = 0; i < c->n_svcs; i++) {
 		const struct root_svc *s = &c->svcs[i];

@@ -60,6 +60,14 @@ EOT
 start_root
 wait_for 10 all_running c1/nob c1/rt c1/cred c1/mkdir c2/list c2/all || { ctl status; die "services did not start"; }
 
+# The root hands colonyd its table of built seccomp programs as fd 4 (--filters); colonyd
+# reads and closes it, and no service inherits it.
+cd1=$(head -1 "$(cg_v2)/c1/_colonyd/cgroup.procs") || die "no colonyd for c1"
+tr '\0' ' ' </proc/"$cd1"/cmdline | grep -q -- "--filters 4 *$" || die "colonyd cmdline: $(tr '\0' ' ' </proc/"$cd1"/cmdline)"
+for q in "$cd1" $(host_pid c1/nob) $(host_pid c1/mkdir); do
+	ls -l /proc/"$q"/fd | grep -q colony-filters && die "pid $q holds the seccomp table: $(ls -l /proc/"$q"/fd)"
+done
+
 # user = nobody: uid 65534, no capabilities at all, no_new_privs, a seccomp filter.
 p=$(host_pid c1/nob) || die "no pid for c1/nob"
 assert_eq "$(proc_field "$p" Uid)" "65534 65534 65534 65534" "nobody's uids"

@@ -9,9 +9,10 @@ start_root
 wait_for 30 all_running keep keep/s keep2 keep2/s || die "did not start: $(ctl status)"
 before=$(colony_pids)
 fds=$(root_fds)
-# Room for reading the new file and a little more, not for six more colonies.
+# Room for reading the new file and a little more, not for six more colonies (each holds its
+# protocol socket, and a spawn needs a few short-lived fds on top).
 { v1; for i in 1 2 3 4 5 6; do colony_ini "n$i" "restart_delay = 200ms" "restart_delay_max = 200ms"; done; } >"$CONF"
-limit=$((fds + 8))
+limit=$((fds + 5))
 soft=$(prlimit --pid "$ROOT_PID" --nofile --noheadings --output=SOFT)
 prlimit --pid "$ROOT_PID" --nofile=$limit:	# the soft limit only: without CAP_SYS_RESOURCE a hard one stays
 kill -HUP "$ROOT_PID"

@@ -39,10 +39,13 @@ assert val("colony_memory_bytes", colony="m", service="mem") >= 32 << 20
 assert val("colony_memory_bytes", colony="m") > 0 and val("colony_memory_bytes", colony="idle") == 0
 assert val("colony_cpu_seconds", colony="m") > 0
 assert val("colony_oom_kills", colony="m") == 0
+# The root's own gauge, without labels: no colonyd lacks a pidfd here.
+assert fams["colony_supervisor_sigchld_colonyds"].type == "gauge"
+assert val("colony_supervisor_sigchld_colonyds") == 0
 # Each family is one contiguous group, introduced by its HELP and TYPE lines.
 seen, cur = [], None
 for line in text.splitlines():
-    name = line.split()[2] if line.startswith("#") else line.split("{")[0]
+    name = line.split()[2] if line.startswith("#") else line.split("{")[0].split()[0]
     if name != cur:
         assert name not in seen, ("family split", name)
         seen.append(name); cur = name

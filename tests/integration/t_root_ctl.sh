@@ -30,7 +30,8 @@ for e in a:
     for k in ("name", "kind", "colony", "state", "pid", "restarts", "since_ms", "last_exit", "ready", "cgroup"):
         assert k in e, (k, e)
     if e["kind"] == "colony":
-        assert "netns" in e and "address" in e, e
+        assert "netns" in e and "address" in e and "watch" in e, e
+assert a[0]["watch"] == "pidfd" and a[3]["watch"] is None, a
 assert a[0]["kind"] == "colony" and a[1]["kind"] == "service" and a[1]["colony"] == "web"
 assert isinstance(a[0]["pid"], int) and a[3]["pid"] is None and a[0]["ready"] is True
 assert a[3]["state"] == "stopped" and a[0]["last_exit"] is None

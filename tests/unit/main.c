@@ -15,6 +15,10 @@ extern Suite *config_net_suite(void) __attribute__((weak));
 extern Suite *engine_state_suite(void) __attribute__((weak));
 extern Suite *ctl_request_suite(void) __attribute__((weak));
 extern Suite *timerheap_suite(void) __attribute__((weak));
+extern Suite *vmclone_suite(void) __attribute__((weak));
+extern Suite *cdmem_suite(void) __attribute__((weak));
+extern Suite *fdbudget_suite(void) __attribute__((weak));
+extern Suite *filter_suite(void) __attribute__((weak));
 
 int
 main(void)
@@ -22,7 +26,8 @@ main(void)
 	Suite *(*suites[])(void) = {
 		config_suite, engine_suite, proto_suite, cgroup_suite,
 		netns_suite, confine_suite, logs_suite, notify_suite, config_net_suite,
-		engine_state_suite, ctl_request_suite, timerheap_suite,
+		engine_state_suite, ctl_request_suite, timerheap_suite, vmclone_suite,
+		cdmem_suite, fdbudget_suite, filter_suite,
 	};
 	SRunner *sr = NULL;
 	int failed;

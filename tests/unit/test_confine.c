@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -24,6 +25,7 @@
 
 #include "colonyd/confine.h"
 #include "config/config.h"
+#include "supervisor/filter.h"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -109,7 +111,7 @@ child_main(const struct cfg_service *svc, const struct confine_run *r, int out)
 	}
 	if (r->before_apply != NULL)
 		r->before_apply(out);
-	if (confine_apply(c, err, sizeof(err)) < 0) {
+	if (confine_apply(c, confine_bounding_set(), err, sizeof(err)) < 0) {
 		dprintf(out, "apply-error=%s\n", err);
 		child_exit();
 	}
@@ -477,6 +479,14 @@ drop_ptrace(int out)
 		dprintf(out, "setup-error=%s\n", strerrorname_np(errno));
 }
 
+/* What colonyd does when it gives up a capability: drop it and record it (confine_note_dropped). */
+static void
+drop_ptrace_noted(int out)
+{
+	drop_ptrace(out);
+	confine_note_dropped(BIT(CAP_SYS_PTRACE));
+}
+
 static void
 drop_net_raw(int out)
 {
@@ -488,7 +498,8 @@ START_TEST(caps_list_missing)
 {
 	struct cfg_service svc;
 	struct confine_run at_prepare = { .before_prepare = drop_ptrace };
-	struct confine_run at_apply = { .before_apply = drop_ptrace };
+	struct confine_run at_apply = { .before_apply = drop_ptrace_noted };
+	struct confine_run unrecorded = { .before_apply = drop_ptrace };
 
 	svc_init(&svc, NULL, 0, 0);
 	svc.caps_mode = CFG_CAPS_LIST;
@@ -499,6 +510,10 @@ START_TEST(caps_list_missing)
 	    "test/svc: capabilities: CAP_SYS_PTRACE is not held by colonyd");
 	run_confined(&svc, &at_apply);
 	ck_assert_str_eq(need("apply-error"), "capabilities: CAP_SYS_PTRACE is not held by colonyd");
+	/* The child trusts colonyd's record of its bounding set; a drop it was not
+	   told of still cannot hand the capability on: the kernel refuses capset. */
+	run_confined(&svc, &unrecorded);
+	ck_assert_str_eq(need("apply-error"), "capset: Operation not permitted");
 }
 END_TEST
 
@@ -900,6 +915,77 @@ START_TEST(dropped_caps)
 }
 END_TEST
 
+/*
+ * A table as the root writes it (supervisor/filter.c), but whose one entry,
+ * for the key of `seccomp = default` without CAP_SYS_ADMIN, holds the
+ * program of another key (getppid denied too): which program a child ends up
+ * with shows whether confine_prepare took the root's or built its own.
+ */
+static struct filter_table *
+marked_table(void)
+{
+	static const int deny[] = { SYS_getppid };
+	struct filter_key other = { .deny_ns = true, .deny = deny, .n_deny = 1 };
+	struct sock_fprog prog;
+	struct filter_table *t;
+	uint32_t n = 1, hdr[4];
+	char why[256];
+	int fd = memfd_create("test", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(filter_build(&other, &prog, why, sizeof(why)), 0);
+	hdr[0] = 1;	/* deny_ns */
+	hdr[1] = hdr[2] = 0;
+	hdr[3] = prog.len;
+	ck_assert_int_eq(write(fd, "COLFLT01", 8), 8);
+	ck_assert_int_eq(write(fd, &n, 4), 4);
+	ck_assert_int_eq(write(fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	ck_assert_int_eq(write(fd, prog.filter, prog.len * sizeof(struct sock_filter)),
+	    (ssize_t)(prog.len * sizeof(struct sock_filter)));
+	free(prog.filter);
+	t = filter_table_read(fd);
+	close(fd);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+static void
+probe_getppid(int out)
+{
+	say(out, "getppid", syscall(SYS_getppid));
+	say(out, "mount", mount("none", "/nonexistent", "tmpfs", 0, NULL));
+}
+
+/* The root's program is used for exactly its key. */
+START_TEST(programs_from_the_root)
+{
+	struct filter_table *t = marked_table();
+	struct confine_run r = { .probe = probe_getppid };
+	struct cfg_service svc;
+
+	confine_set_programs(t);
+	svc_init(&svc, "nobody", 65534, 65534);
+	run_confined(&svc, &r);
+	assert_applied();
+	ck_assert_str_eq(need("getppid"), "EPERM");	/* the table's program */
+	ck_assert_str_eq(need("mount"), "EPERM");
+	/* Another key (CAP_SYS_ADMIN kept: namespaces not denied) is built here. */
+	svc_init(&svc, NULL, 0, 0);
+	svc.caps_mode = CFG_CAPS_ALL;
+	run_confined(&svc, &r);
+	assert_applied();
+	ck_assert_str_eq(need("getppid"), "0");
+	ck_assert_str_eq(need("mount"), "EPERM");
+	confine_set_programs(NULL);
+	filter_table_free(t);
+	/* Without a table, the same service as first builds its own. */
+	svc_init(&svc, "nobody", 65534, 65534);
+	run_confined(&svc, &r);
+	assert_applied();
+	ck_assert_str_eq(need("getppid"), "0");
+}
+END_TEST
+
 /* Prepare is repeatable and frees cleanly (the sanitizer build checks the leaks). */
 START_TEST(prepare_and_free)
 {
@@ -938,6 +1024,7 @@ confine_suite(void)
 	tcase_add_test(tc, root_default_after_exec);
 	tcase_add_test(tc, seccomp_deny_extra);
 	tcase_add_test(tc, seccomp_allow_mount);
+	tcase_add_test(tc, programs_from_the_root);
 	tcase_add_test(tc, caps_all);
 	tcase_add_test(tc, caps_none_root);
 	tcase_add_test(tc, caps_list_root);

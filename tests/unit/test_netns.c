@@ -339,6 +339,92 @@ START_TEST(publish_twice_fails_unpublish_absent_ok)
 }
 END_TEST
 
+/* The root holds no fd per colony: it opens the published namespace for a spawn only. */
+START_TEST(open_published_namespace_only)
+{
+	char name[64], path[128];
+	int ns = fx_create(), fd = 7;
+
+	fx_name(name, sizeof(name), "open");
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, name);
+	ck_assert_int_eq(nns_open(name, &fd, err, sizeof(err)), -1);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_msg(strstr(err, name) && strstr(err, "No such file"), "err: %s", err);
+	ck_assert_msg(nns_publish(ns, name, err, sizeof(err)) == 0, "publish: %s", err);
+	ck_assert_msg(nns_open(name, &fd, err, sizeof(err)) == 0, "open: %s", err);
+	ck_assert_uint_eq(fd_inode(fd), fd_inode(ns));
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	ck_assert_int_eq(nns_unpublish(name, err, sizeof(err)), 0);
+	/* A plain file where the bind mount was (a crash between create and mount, say). */
+	int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	ck_assert_int_ge(f, 0);
+	close(f);
+	ck_assert_int_eq(nns_open(name, &fd, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not a network namespace"), "err: %s", err);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(nns_unpublish(name, err, sizeof(err)), 0);
+	ck_assert_int_eq(nns_open("a/b", &fd, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* Mount points share one inode (ns.c): each name still comes and goes on its own. */
+START_TEST(publish_many_names_independent)
+{
+	char a[64], b[64], c[64], path[128], cmd[256];
+	int na = fx_create(), nb = fx_create();
+
+	fx_name(a, sizeof(a), "ma");
+	fx_name(b, sizeof(b), "mb");
+	fx_name(c, sizeof(c), "mc");
+	ck_assert_msg(nns_publish(na, a, err, sizeof(err)) == 0, "publish: %s", err);
+	ck_assert_msg(nns_publish(nb, b, err, sizeof(err)) == 0, "publish: %s", err);
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, b);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(nb));
+	ck_assert_int_eq(nns_publish(nb, a, err, sizeof(err)), -1);	/* taken */
+	ck_assert_msg(nns_unpublish(a, err, sizeof(err)) == 0, "unpublish: %s", err);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s true 2>/dev/null", b);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(nb));
+	ck_assert_msg(nns_unpublish(b, err, sizeof(err)) == 0, "unpublish: %s", err);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* Every earlier name is gone: a fresh file again. */
+	ck_assert_msg(nns_publish(na, c, err, sizeof(err)) == 0, "publish: %s", err);
+	snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, c);
+	ck_assert_uint_eq(ns_inode(path), fd_inode(na));
+	ck_assert_msg(nns_unpublish(c, err, sizeof(err)) == 0, "unpublish: %s", err);
+}
+END_TEST
+
+/* Many names at once, from several threads: each goes, absent ones are fine, a bad one fails alone. */
+START_TEST(unpublish_many_in_parallel)
+{
+	char names[12][64], path[1024];
+	char *v[14];
+	int errs[14], ns = fx_create();
+
+	for (int i = 0; i < 12; i++) {
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "um%d", i);
+		fx_name(names[i], sizeof(names[i]), tag);
+		if (i < 10)
+			ck_assert_msg(nns_publish(ns, names[i], err, sizeof(err)) == 0, "publish: %s", err);
+		v[i] = names[i];	/* 10 and 11 were never published */
+	}
+	v[12] = (char *)"a/b";
+	v[13] = names[0];	/* twice: gone by then, or going */
+	ck_assert_uint_eq(nns_unpublish_many(v, 14, 4, errs), 1);
+	ck_assert_int_ne(errs[12], 0);
+	for (int i = 0; i < 12; i++) {
+		ck_assert_int_eq(errs[i], 0);
+		snprintf(path, sizeof(path), "%s/%s", NNS_RUN_DIR, names[i]);
+		ck_assert_int_ne(access(path, F_OK), 0);
+	}
+	ck_assert_uint_eq(nns_unpublish_many(v, 0, 4, errs), 0);
+}
+END_TEST
+
 START_TEST(bridge_ensure_creates_then_reuses)
 {
 	struct nl_sock *sk = sock_in(-1);
@@ -645,6 +731,9 @@ netns_suite(void)
 	tcase_add_test(tc, create_repeatedly_leaks_no_fd);
 	tcase_add_test(tc, publish_lets_ip_netns_exec_enter);
 	tcase_add_test(tc, publish_twice_fails_unpublish_absent_ok);
+	tcase_add_test(tc, open_published_namespace_only);
+	tcase_add_test(tc, publish_many_names_independent);
+	tcase_add_test(tc, unpublish_many_in_parallel);
 	tcase_add_test(tc, bridge_ensure_creates_then_reuses);
 	tcase_add_test(tc, bridge_ensure_refuses_non_bridge);
 	tcase_add_test(tc, link_delete_and_exists);
