@@ -373,30 +373,6 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	return 0;
 }
 
-/*
- * colonyd's environment: ours, with glibc's per-thread malloc cache off unless
- * GLIBC_TUNABLES is already set. Building a seccomp filter frees thousands of
- * small chunks, and the cache keeps up to 7 of each size scattered over the
- * heap, pinning pages that malloc_trim cannot return: about 48 kB per colonyd.
- */
-static char **
-colonyd_environ(void)
-{
-	static char **env;
-	size_t n = 0;
-
-	if (env != NULL || getenv("GLIBC_TUNABLES") != NULL)
-		return env != NULL ? env : environ;
-	while (environ[n] != NULL)
-		n++;
-	if ((env = malloc((n + 2) * sizeof(*env))) == NULL)
-		return environ;
-	memcpy(env, environ, n * sizeof(*env));
-	env[n] = "GLIBC_TUNABLES=glibc.malloc.tcache_count=0";
-	env[n + 1] = NULL;
-	return env;
-}
-
 static void
 spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 {
@@ -418,7 +394,10 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 		x->argv[i++] = "4";
 	}
 	x->argv[i] = NULL;
-	x->envp = colonyd_environ();
+	/* Ours, with glibc's malloc cache off (root_tcache_off): building a seccomp filter
+	   frees thousands of small chunks, and the cache kept up to 7 of each size scattered
+	   over the heap, pinning pages that malloc_trim cannot return (about 48 kB). */
+	x->envp = environ;
 }
 
 static int colony_spawn_in(struct root *r, struct colony *c);

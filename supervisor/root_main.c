@@ -488,6 +488,36 @@ root_pid1_end(struct root *r)
 	}
 }
 
+/*
+ * glibc's per-thread cache keeps up to 7 freed chunks of each small size out
+ * of the free lists. Hour after hour the root's loop frees chunks of more and
+ * more sizes, and what the cache holds pins heap pages: the soak measured the
+ * in-use heap and RSS rising 30-40 kB in ten minutes with it, and flat to the
+ * byte without it. Tunables are read only at start, so the root turns the
+ * cache off and executes itself once more (the same pid, argv and fds).
+ * GLIBC_TUNABLES that already names tcache_count, any value, is left as it
+ * is; a failed exec leaves the cache on. colonyd inherits the setting.
+ */
+static void
+root_tcache_off(char **argv)
+{
+#ifdef __GLIBC__
+	static const char knob[] = "glibc.malloc.tcache_count=";
+	const char *t = getenv("GLIBC_TUNABLES");
+	char *v;
+
+	if (t != NULL && strstr(t, knob) != NULL)
+		return;
+	if (asprintf(&v, "%s%s%s0", t != NULL ? t : "", t != NULL && *t != '\0' ? ":" : "", knob) < 0)
+		return;
+	if (setenv("GLIBC_TUNABLES", v, 1) == 0)
+		execv("/proc/self/exe", argv);
+	free(v);
+#else
+	(void)argv;
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -496,6 +526,7 @@ main(int argc, char **argv)
 	bool check = false;
 	int state_fd = -1, check_fd = -1;
 
+	root_tcache_off(argv);
 	util_heap_setup();
 	/* Colonyds' pids spread over the whole table in time: fault its pages in now, or RSS
 	   creeps by a page whenever a pid first lands in an untouched one. */

@@ -278,3 +278,17 @@ util_heap_trim(void)
 	malloc_trim(0);
 #endif
 }
+
+/* What the allocator hands out (in use) and holds from the kernel (heap plus own mappings). */
+void
+util_heap_stats(size_t *inuse, size_t *held)
+{
+#ifdef __GLIBC__
+	struct mallinfo2 mi = mallinfo2();
+
+	*inuse = mi.uordblks + mi.hblkhd;
+	*held = mi.arena + mi.hblkhd;
+#else
+	*inuse = *held = 0;
+#endif
+}

@@ -39,5 +39,7 @@ int util_mkdir_p(const char *path, mode_t mode);
 /* The daemons' malloc settings, at start (see util.c for why). */
 void util_heap_setup(void);
 void util_heap_trim(void);
+/* Bytes malloc has handed out and not had back, and bytes it holds from the kernel (0 without glibc). */
+void util_heap_stats(size_t *inuse, size_t *held);
 
 #endif
