@@ -57,8 +57,12 @@ $(B)/libcolony.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The daemons bind every symbol at start: lazily bound, a function first called after hours
+# (a reload, a log rotation) faults in more of libc's symbol tables, and RSS creeps.
+DAEMON_LDFLAGS := -Wl,-z,now
+
 $(B)/colony-supervisor: $(ROOT_OBJ) $(B)/libcolony.a
-	$(CC) $(LDFLAGS) -o $@ $(ROOT_OBJ) $(B)/libcolony.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(DAEMON_LDFLAGS) -o $@ $(ROOT_OBJ) $(B)/libcolony.a $(PKG_LIBS)
 
 # One colonyd runs per colony, so its private pages count a thousand times: it is linked static
 # and non-PIE (no ld.so, no shared-library mappings, no data or GOT pages written by relocation)
@@ -77,7 +81,7 @@ COLONYD_LIBS ?= $(PKG_LIBS)
 # on colonyd's memory (colonyd/vmclone.c) and must not resolve a symbol lazily, which would write
 # to the loader's state while colonyd runs on.
 $(B)/colonyd: $(COLONYD_OBJ) $(B)/libcolony.a Makefile
-	$(CC) $(LDFLAGS) -Wl,-z,now -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_LIBS)
+	$(CC) $(LDFLAGS) $(DAEMON_LDFLAGS) -o $@ $(COLONYD_OBJ) $(B)/libcolony.a $(COLONYD_LIBS)
 
 $(B)/colonyctl: $(CTL_OBJ) $(B)/libcolony.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(B)/libcolony.a $(PKG_LIBS)
@@ -152,7 +156,8 @@ fuzz:
 lint:
 	bash tests/lint.sh
 
-# 200 crashing colonies for 10 minutes under reloads and status calls (not in make check).
+# 200 crashing colonies for 10 minutes under reloads, status and other control calls: the root's and one
+# colonyd's RSS and fds every 30 s, and a verdict, flat or not (tests/soak/run.sh; not in make check).
 soak: deps all
 	BUILD=$(abspath $(B)) bash tests/soak/run.sh
 

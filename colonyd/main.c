@@ -9,6 +9,7 @@
 #include "colonyd/colonyd.h"
 #include "colonyd/confine.h"
 #include "supervisor/filter.h"
+#include "supervisor/util.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -114,6 +115,7 @@ main(int argc, char **argv)
 	struct filter_table *filters;
 	int linkfd, rc, state_fd = -1, filters_fd = -1;
 
+	util_heap_setup();
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
 		return cd_upgrade_check(fd_arg(argv[2]));

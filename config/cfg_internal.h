@@ -94,6 +94,9 @@ void cfg_colony_defaults(struct cfg_colony *c);
 void cfg_supervisor_defaults(struct cfg_supervisor *s);
 void cfg_service_release(struct cfg_service *s);
 void cfg_colony_release(struct cfg_colony *c);
+/* compact.c: the same configuration in one block (cfg->block); the original is freed.
+   On ENOMEM, the original is returned unchanged. */
+struct cfg *cfg_compact(struct cfg *cfg);
 
 void cfg_bad_value(struct cfg_ctx *ctx, const char *key, const char *v, const char *allowed);
 

@@ -131,6 +131,7 @@ struct cfg {
 	size_t n_networks;
 	struct cfg_colony *colonies;	/* in order of first appearance */
 	size_t n_colonies;
+	void *block;			/* holds this struct and all but sup's strings (config/compact.c) */
 };
 
 /*

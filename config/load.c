@@ -407,7 +407,7 @@ cfg_load_common(const char *path, const char *text, char *err, size_t errlen)
 		cfg_free(ctx.cfg);
 		return NULL;
 	}
-	return ctx.cfg;
+	return cfg_compact(ctx.cfg);
 }
 
 struct cfg *
@@ -441,13 +441,17 @@ cfg_free(struct cfg *cfg)
 	free(s->cgroup_name);
 	free(s->netns_prefix);
 	free(s->colonyd);
+	if (cfg->block != NULL) {	/* compacted: the block holds all the rest, cfg included */
+		free(cfg->block);
+		return;
+	}
+	free(cfg->path);
 	for (size_t i = 0; i < cfg->n_networks; i++)
 		free(cfg->networks[i].origin.file);
 	free(cfg->networks);
 	for (size_t i = 0; i < cfg->n_colonies; i++)
 		cfg_colony_release(&cfg->colonies[i]);
 	free(cfg->colonies);
-	free(cfg->path);
 	free(cfg);
 }
 

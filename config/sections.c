@@ -5,6 +5,20 @@
 
 #include "config/cfg_internal.h"
 
+/*
+ * Room for element n of an array that grows by doubling (its capacity is n
+ * rounded up to a power of two). Grown one element at a time, a 200-colony
+ * array moved 200 times per load: quadratic, and each reload left holes of
+ * every size across the root's heap. NULL on ENOMEM (v is then unchanged).
+ */
+static void *
+cfg_room(void *v, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return v;
+	return realloc(v, (n != 0 ? 2 * n : 1) * size);
+}
+
 static size_t
 cfg_hash(const char *s)
 {
@@ -115,7 +129,7 @@ cfg_section_network(struct cfg_ctx *ctx, const char *name)
 			return -1;
 		}
 	}
-	n = realloc(cfg->networks, (cfg->n_networks + 1) * sizeof(*n));
+	n = cfg_room(cfg->networks, cfg->n_networks, sizeof(*n));
 	if (n == NULL) {
 		cfg_error(ctx, "out of memory");
 		return -1;
@@ -139,7 +153,7 @@ cfg_get_colony(struct cfg_ctx *ctx, const char *name)
 
 	if (i >= 0)
 		return i;
-	c = realloc(cfg->colonies, (cfg->n_colonies + 1) * sizeof(*c));
+	c = cfg_room(cfg->colonies, cfg->n_colonies, sizeof(*c));
 	if (c == NULL) {
 		cfg_error(ctx, "out of memory");
 		return -1;
@@ -200,7 +214,7 @@ cfg_section_service(struct cfg_ctx *ctx, char *name)
 			return -1;
 		}
 	}
-	s = realloc(c->services, (c->n_services + 1) * sizeof(*s));
+	s = cfg_room(c->services, c->n_services, sizeof(*s));
 	if (s == NULL) {
 		cfg_error(ctx, "out of memory");
 		return -1;

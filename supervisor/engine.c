@@ -349,7 +349,7 @@ begin_call(struct eng *e, uint64_t now, struct eng_actions *out)
 		struct eng_child *c = e->dead;
 
 		e->dead = c->next_dead;
-		free(c->budget.t);
+		eng_ring_release(&c->budget);
 		free(c);
 	}
 	out->n = 0;
@@ -456,11 +456,11 @@ eng_free(struct eng *e)
 		return;
 	begin_call(e, 0, &none);
 	for (size_t i = 0; i < e->n; i++) {
-		free(e->v[i]->budget.t);
+		eng_ring_release(&e->v[i]->budget);
 		free(e->v[i]);
 	}
 	free(e->v);
-	free(e->ring.t);
+	eng_ring_release(&e->ring);
 	free(e);
 }
 

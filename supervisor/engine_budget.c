@@ -20,12 +20,18 @@ eng_refresh(struct eng_child *c)
 static bool
 ring_grow(struct eng_ring *r, unsigned limit)
 {
-	unsigned cap = r->cap ? r->cap * 2 : 4;
+	unsigned cap = r->cap * 2;
 	uint64_t *t;
 
 	if (r->n < r->cap)
 		return true;
-	assert(r->n == r->cap);	/* n never exceeds cap, so with cap 0 the copy below does not run */
+	assert(r->n == r->cap);	/* n never exceeds cap */
+	if (r->cap == 0) {
+		r->t = r->inl;
+		r->cap = ENG_RING_INLINE;
+		r->head = 0;
+		return true;
+	}
 	if (cap > limit)
 		cap = limit;
 	t = malloc(cap * sizeof(*t));
@@ -33,7 +39,8 @@ ring_grow(struct eng_ring *r, unsigned limit)
 		return false;
 	for (unsigned i = 0; i < r->n; i++)
 		t[i] = r->t[(r->head + i) % r->cap];
-	free(r->t);
+	if (r->t != r->inl)
+		free(r->t);
 	r->t = t;
 	r->cap = cap;
 	r->head = 0;

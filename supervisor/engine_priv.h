@@ -2,6 +2,8 @@
 #ifndef COLONY_ENGINE_PRIV_H
 #define COLONY_ENGINE_PRIV_H
 
+#include <stdlib.h>
+
 #include "supervisor/engine.h"
 
 /* What happens to a child once its current instance is down (cgroup empty). */
@@ -15,11 +17,28 @@ enum eng_goal {
 	G_REMOVE,	/* -> ENG_ACT_REMOVED, then freed */
 };
 
-/* The times of the restart operations inside the window, oldest at `head`. */
+/*
+ * The times of the restart operations inside the window, oldest at `head`.
+ * The first ENG_RING_INLINE live in the ring itself (t == inl): a child that
+ * restarts now and then needs no allocation, so a daemon does not gain one
+ * for each child's first crash, hours into its life. Beyond that, t is
+ * malloc'd and grows with the restart rate, up to the intensity.
+ */
+#define ENG_RING_INLINE 4
 struct eng_ring {
 	uint64_t *t;
 	unsigned cap, n, head;
+	uint64_t inl[ENG_RING_INLINE];
 };
+
+static inline void
+eng_ring_release(struct eng_ring *r)
+{
+	if (r->t != r->inl)
+		free(r->t);
+	r->t = NULL;
+	r->cap = r->n = r->head = 0;
+}
 
 struct eng_child {
 	struct eng *e;

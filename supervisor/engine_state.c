@@ -24,17 +24,26 @@ ring_copy_out(const struct eng_ring *r, unsigned *n)
 static bool
 ring_copy_in(struct eng_ring *r, const uint64_t *v, unsigned n)
 {
-	uint64_t *t = NULL;
-
-	if (n > 0) {
-		if (v == NULL || (t = malloc(n * sizeof(*t))) == NULL)
-			return false;
-		memcpy(t, v, n * sizeof(*t));
+	if (n == 0) {
+		eng_ring_release(r);
+		return true;
 	}
-	free(r->t);
-	r->t = t;
-	r->cap = r->n = n;
-	r->head = 0;
+	if (v == NULL)
+		return false;
+	if (n <= ENG_RING_INLINE) {
+		eng_ring_release(r);
+		r->t = r->inl;	/* a short window fits in the ring itself */
+		r->cap = ENG_RING_INLINE;
+	} else {
+		uint64_t *t = malloc(n * sizeof(*t));
+		if (t == NULL)
+			return false;
+		eng_ring_release(r);
+		r->t = t;
+		r->cap = n;
+	}
+	memcpy(r->t, v, n * sizeof(*r->t));
+	r->n = n;
 	return true;
 }
 

@@ -122,8 +122,8 @@ struct root_wait {
 struct root_client {
 	int fd;
 	struct root_watch w;
-	uint8_t *in;
-	size_t in_len;
+	uint8_t *in;			/* the request: grows to the length its header announces */
+	size_t in_len, in_cap;
 	struct util_str out;
 	size_t out_off;
 	bool want_out;			/* EPOLLOUT armed */

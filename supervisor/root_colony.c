@@ -119,23 +119,39 @@ colony_timer_fire(struct root *r, struct root_timer *t)
 	root_feed(r, ENG_EV_TIMER, c, false, c->timer_kind);
 }
 
-/* Services as the configuration lists them; snapshots from colonyd fill them in. */
+/*
+ * Services as the configuration lists them; snapshots from colonyd fill them in.
+ * With as many services as before (a reload that changed one), the mirror is
+ * rewritten in place: a reload then moves no long-lived memory in the heap.
+ */
 void
 colony_mirror_reset(struct colony *c)
 {
 	struct root_svc *old = c->svcs;
 	size_t n_old = c->n_svcs;
 	size_t n = c->cfg ? c->cfg->n_services : 0;
+	struct root_svc *v = calloc(n ? n : 1, sizeof(*v));
 
-	c->svcs = calloc(n ? n : 1, sizeof(*c->svcs));
-	c->n_svcs = c->svcs ? n : 0;
-	for (size_t i = 0; i < c->n_svcs; i++) {
-		snprintf(c->svcs[i].name, sizeof(c->svcs[i].name), "%s", c->cfg->services[i].name);
+	if (v == NULL) {
+		free(old);
+		c->svcs = NULL;
+		c->n_svcs = 0;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(v[i].name, sizeof(v[i].name), "%s", c->cfg->services[i].name);
 		for (size_t j = 0; j < n_old; j++)
-			if (strcmp(old[j].name, c->svcs[i].name) == 0)
-				c->svcs[i] = old[j];
+			if (strcmp(old[j].name, v[i].name) == 0)
+				v[i] = old[j];
+	}
+	if (old != NULL && n == n_old && n > 0) {
+		memcpy(old, v, n * sizeof(*v));
+		free(v);
+		return;
 	}
 	free(old);
+	c->svcs = v;
+	c->n_svcs = n;
 }
 
 struct colony *
@@ -357,30 +373,6 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 	return 0;
 }
 
-/*
- * colonyd's environment: ours, with glibc's per-thread malloc cache off unless
- * GLIBC_TUNABLES is already set. Building a seccomp filter frees thousands of
- * small chunks, and the cache keeps up to 7 of each size scattered over the
- * heap, pinning pages that malloc_trim cannot return: about 48 kB per colonyd.
- */
-static char **
-colonyd_environ(void)
-{
-	static char **env;
-	size_t n = 0;
-
-	if (env != NULL || getenv("GLIBC_TUNABLES") != NULL)
-		return env != NULL ? env : environ;
-	while (environ[n] != NULL)
-		n++;
-	if ((env = malloc((n + 2) * sizeof(*env))) == NULL)
-		return environ;
-	memcpy(env, environ, n * sizeof(*env));
-	env[n] = "GLIBC_TUNABLES=glibc.malloc.tcache_count=0";
-	env[n + 1] = NULL;
-	return env;
-}
-
 static void
 spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 {
@@ -402,7 +394,10 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 		x->argv[i++] = "4";
 	}
 	x->argv[i] = NULL;
-	x->envp = colonyd_environ();
+	/* Ours, with glibc's malloc cache off (root_tcache_off): building a seccomp filter
+	   frees thousands of small chunks, and the cache kept up to 7 of each size scattered
+	   over the heap, pinning pages that malloc_trim cannot return (about 48 kB). */
+	x->envp = environ;
 }
 
 static int colony_spawn_in(struct root *r, struct colony *c);

@@ -20,6 +20,8 @@
 #define CTL_EVENTS_MAX (1024u * 1024)		/* a subscriber further behind is dropped */
 #define CTL_CLIENTS_MAX 8192
 #define CTL_IDLE_MS 5000			/* from accept until the whole request is in */
+#define CTL_OUT_KEEP 4096			/* a flushed output buffer larger than this is freed */
+#define CTL_IN_FIRST 256			/* the request buffer before the header is in */
 
 static struct root_client *ctl_dead;
 static void ctl_error(struct root *r, struct root_client *cl, const char *msg);
@@ -172,6 +174,9 @@ ctl_flush(struct root *r, struct root_client *cl)
 	if (cl->fd < 0)
 		return;
 	cl->out.len = cl->out_off = 0;
+	/* An events subscriber lives for days: it must not keep the size of its largest burst. */
+	if (cl->out.cap > CTL_OUT_KEEP)
+		util_str_free(&cl->out);
 	if (cl->want_out && root_watch_mod(r, cl->fd, EPOLLIN, &cl->w) == 0)
 		cl->want_out = false;
 	if (cl->finished)
@@ -304,16 +309,44 @@ ctl_request(struct root *r, struct root_client *cl)
 	return 1;
 }
 
+/*
+ * Room for the rest of the request: a small buffer first, then the size its
+ * header announces (checked against CTL_REQ_MAX when it came in). Requests
+ * are a few dozen bytes; 64 kB for each, the most a request may be, only
+ * made the heap larger.
+ */
+static int
+ctl_in_room(struct root_client *cl)
+{
+	size_t want = CTL_IN_FIRST;
+	uint8_t *p;
+
+	if (cl->in_len >= 4)
+		want = 4 + (cl->in[0] | cl->in[1] << 8 | cl->in[2] << 16 | (size_t)cl->in[3] << 24);
+	if (want > 4 + CTL_REQ_MAX)
+		want = 4 + CTL_REQ_MAX;
+	if (want <= cl->in_cap)
+		return 0;
+	if ((p = realloc(cl->in, want)) == NULL)
+		return -1;
+	cl->in = p;
+	cl->in_cap = want;
+	return 0;
+}
+
 static void
 ctl_read(struct root *r, struct root_client *cl)
 {
+	uint8_t discard[4096];
+
 	for (;;) {
-		if (cl->in == NULL && (cl->in = malloc(4 + CTL_REQ_MAX)) == NULL) {
+		if (!cl->done && ctl_in_room(cl) != 0) {
 			ctl_kill(r, cl);
 			return;
 		}
-		size_t room = cl->done ? 4 + CTL_REQ_MAX : 4 + CTL_REQ_MAX - cl->in_len;
-		ssize_t n = recv(cl->fd, cl->done ? cl->in : cl->in + cl->in_len, room, MSG_DONTWAIT);
+		/* One request per connection: what follows it is read and dropped. */
+		ssize_t n = cl->done ? recv(cl->fd, discard, sizeof(discard), MSG_DONTWAIT) :
+		    recv(cl->fd, cl->in + cl->in_len, cl->in_cap - cl->in_len, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "supervisor/root.h"
 
@@ -109,6 +110,29 @@ metrics_family(struct util_str *s, const struct metrics_row *rows, size_t n, int
 	}
 }
 
+/* The root's own memory: what a months-long run must keep flat. */
+static void
+metrics_self(struct util_str *s)
+{
+	size_t inuse, held;
+	char statm[128];
+	unsigned long pages = 0, resident = 0;
+
+	util_heap_stats(&inuse, &held);
+	if (util_read_file("/proc/self/statm", statm, sizeof(statm)) > 0)
+		sscanf(statm, "%lu %lu", &pages, &resident);
+	util_str_printf(s, "# HELP colony_supervisor_resident_bytes The root's resident memory.\n"
+	    "# TYPE colony_supervisor_resident_bytes gauge\n"
+	    "colony_supervisor_resident_bytes %llu\n"
+	    "# HELP colony_supervisor_heap_inuse_bytes Memory the root has allocated and not freed.\n"
+	    "# TYPE colony_supervisor_heap_inuse_bytes gauge\n"
+	    "colony_supervisor_heap_inuse_bytes %zu\n"
+	    "# HELP colony_supervisor_heap_bytes Memory the root's allocator holds from the kernel.\n"
+	    "# TYPE colony_supervisor_heap_bytes gauge\n"
+	    "colony_supervisor_heap_bytes %zu\n",
+	    (unsigned long long)resident * (unsigned long long)sysconf(_SC_PAGESIZE), inuse, held);
+}
+
 /* Answer (unless the client went away, or err) and forget the job. */
 static void
 metrics_end(struct root *r, struct metrics_job *j, const char *err)
@@ -126,6 +150,7 @@ metrics_end(struct root *r, struct metrics_job *j, const char *err)
 		    "through SIGCHLD because no pidfd fit in RLIMIT_NOFILE.\n"
 		    "# TYPE colony_supervisor_sigchld_colonyds gauge\n"
 		    "colony_supervisor_sigchld_colonyds %zu\n", r->n_sigchld);
+		metrics_self(&q->out);
 	}
 	free(j->names);
 	free(j->rows);

@@ -177,5 +177,6 @@ reload_run(struct root *r, struct root_req *q)
 	util_str_free(&scratch);
 	ctl_event(r, "colony-supervisor", "reloaded", 0, PROTO_EXIT_NONE, 0);
 	root_drain(r);
+	util_heap_trim();	/* the old configuration and the parser's pieces, freed at once */
 	return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,4 +240,55 @@ util_mkdir_p(const char *path, mode_t mode)
 	if (util_mkdir_p(buf, mode) < 0)
 		return -1;
 	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/*
+ * Both daemons run for months, and their RSS must stay flat. glibc raises its
+ * mmap threshold to the size of any mmapped block that is freed (up to 32 MB),
+ * so after the first large reply (status --json or metrics of a few hundred
+ * colonies) every later one came from the heap, where it pushed the top up
+ * past long-lived objects allocated meanwhile: RSS rose in steps of a reply.
+ * With a fixed threshold (which also fixes the trim threshold at its default),
+ * a block of 64 kB or more that finds no free room in the heap gets a mapping
+ * of its own, returned when freed, instead of growing the heap: replies, log
+ * and message buffers. The heap's size is then set by small objects and the
+ * peak of a reload (two configurations at once), and it stays put.
+ */
+#define UTIL_MMAP_THRESHOLD (64 * 1024)
+
+void
+util_heap_setup(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, UTIL_MMAP_THRESHOLD);
+#endif
+}
+
+
+/*
+ * Loading a configuration makes and frees thousands of small pieces (the
+ * result is one block, config/compact.c), and a reload then frees the old
+ * block: give the pages that are now free back, or whatever the heap places
+ * there next (a buffer of which little is used) keeps them resident.
+ */
+void
+util_heap_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* What the allocator hands out (in use) and holds from the kernel (heap plus own mappings). */
+void
+util_heap_stats(size_t *inuse, size_t *held)
+{
+#ifdef __GLIBC__
+	struct mallinfo2 mi = mallinfo2();
+
+	*inuse = mi.uordblks + mi.hblkhd;
+	*held = mi.arena + mi.hblkhd;
+#else
+	*inuse = *held = 0;
+#endif
 }

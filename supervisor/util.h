@@ -36,5 +36,10 @@ ssize_t util_read_file(const char *path, char *buf, size_t buflen);
 int util_write_file(const char *path, const char *text);
 /* mkdir -p with mode; 0 or -1 */
 int util_mkdir_p(const char *path, mode_t mode);
+/* The daemons' malloc settings, at start (see util.c for why). */
+void util_heap_setup(void);
+void util_heap_trim(void);
+/* Bytes malloc has handed out and not had back, and bytes it holds from the kernel (0 without glibc). */
+void util_heap_stats(size_t *inuse, size_t *held);
 
 #endif

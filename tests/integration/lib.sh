@@ -34,7 +34,8 @@ EOT
 }
 
 start_root() {
-	"$BUILD/colony-supervisor" -c "$CONF" >"$T/root.out" 2>&1 &
+	# shellcheck disable=SC2086 # ROOT_WRAPPER: a diagnostic wrapper that keeps the pid (valgrind), split on spaces
+	${ROOT_WRAPPER:-} "$BUILD/colony-supervisor" -c "$CONF" >"$T/root.out" 2>&1 &
 	ROOT_PID=$!
 	wait_for 10 test -S "$SOCK" || { cat "$T/root.out" >&2; die "root did not start"; }
 }

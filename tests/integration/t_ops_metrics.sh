@@ -42,6 +42,12 @@ assert val("colony_oom_kills", colony="m") == 0
 # The root's own gauge, without labels: no colonyd lacks a pidfd here.
 assert fams["colony_supervisor_sigchld_colonyds"].type == "gauge"
 assert val("colony_supervisor_sigchld_colonyds") == 0
+# The root's memory: resident, and its allocator's in use <= held, all plausible for a small root.
+for n in ("colony_supervisor_resident_bytes", "colony_supervisor_heap_inuse_bytes", "colony_supervisor_heap_bytes"):
+    assert fams[n].type == "gauge" and fams[n].documentation, n
+rss, inuse, held = (val("colony_supervisor_" + n) for n in ("resident_bytes", "heap_inuse_bytes", "heap_bytes"))
+assert 512 << 10 < rss < 64 << 20, rss
+assert 0 < inuse <= held < 64 << 20, (inuse, held)
 # Each family is one contiguous group, introduced by its HELP and TYPE lines.
 seen, cur = [], None
 for line in text.splitlines():

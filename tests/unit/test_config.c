@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -863,6 +864,69 @@ assert_colony_same(const struct cfg_colony *a, const struct cfg_colony *b)
 	}
 }
 
+static void
+in_block(const struct cfg *c, const void *p)
+{
+	const char *b = c->block, *q = p;
+
+	ck_assert_msg(q != NULL && q >= b && q < b + malloc_usable_size(c->block),
+	    "%p is not in the block %p", p, c->block);
+}
+
+static void
+strv_in_block(const struct cfg *c, char *const *v)
+{
+	in_block(c, v);
+	for (size_t i = 0; v[i] != NULL; i++)
+		in_block(c, v[i]);
+}
+
+/*
+ * A loaded configuration is one block (config/compact.c), so a reload does
+ * not scatter thousands of pieces over the root's heap: every pointer in it
+ * but the [supervisor] strings points into it, one origin file is stored
+ * once, and the values are those parsed.
+ */
+START_TEST(test_loaded_config_is_one_block)
+{
+	struct cfg *c = load_ok(full_text);
+	const struct cfg_colony *col = &c->colonies[0];
+
+	ck_assert_ptr_eq(c->block, c);
+	in_block(c, c->path);
+	in_block(c, c->networks);
+	in_block(c, c->networks[0].origin.file);
+	in_block(c, c->colonies);
+	in_block(c, col->origin.file);
+	in_block(c, col->services);
+	for (size_t i = 0; i < col->n_services; i++) {
+		const struct cfg_service *s = &col->services[i];
+		ck_assert_ptr_eq(s->origin.file, col->origin.file);
+		strv_in_block(c, s->argv);
+		strv_in_block(c, s->environment);
+		in_block(c, s->success_exit_status);
+		in_block(c, s->working_directory);
+		if (s->user != NULL)
+			in_block(c, s->user);
+		if (s->n_groups > 0)
+			in_block(c, s->groups);
+		if (s->n_seccomp_deny > 0)
+			in_block(c, s->seccomp_deny);
+		if (s->n_seccomp_allow > 0)
+			in_block(c, s->seccomp_allow);
+	}
+	ck_assert_str_eq(c->path, "t.ini");
+	ck_assert_str_eq(col->services[0].argv[1], "a b");
+	ck_assert_str_eq(col->services[0].environment[2], "C=\t\\");
+	ck_assert_str_eq(col->services[0].user, "daemon");
+	ck_assert_uint_eq(col->services[0].n_success_exit_status, 3);
+	ck_assert_int_eq(col->services[0].success_exit_status[2], 255);
+	ck_assert_uint_eq(col->services[0].n_seccomp_deny, 1);
+	ck_assert_str_eq(col->services[1].argv[0], "x");
+	cfg_free(c);
+}
+END_TEST
+
 START_TEST(test_full_values)
 {
 	struct cfg *c = load_ok(full_text);
@@ -1152,6 +1216,7 @@ config_suite(void)
 	tcase_add_test(inc, test_include_loop_and_twice);
 	tcase_add_test(inc, test_load_string_includes_from_cwd);
 	tcase_add_test(ser, test_full_values);
+	tcase_add_test(ser, test_loaded_config_is_one_block);
 	tcase_add_test(ser, test_serialize_round_trip);
 	tcase_add_test(ser, test_parse_rejects);
 	tcase_add_test(ser, test_parse_mutations);

@@ -583,6 +583,31 @@ START_TEST(crash_at_exactly_period_still_counts)
 }
 END_TEST
 
+/*
+ * A window holding more restarts than the ring keeps inline (4): it moves to
+ * the heap, wraps around as old restarts leave the window, and still counts
+ * exactly: the restart that makes seven within the period gives up.
+ */
+START_TEST(window_larger_than_inline_ring_counts_exactly)
+{
+	struct h *h = h_stable0(ENG_LEVEL_COLONY, ENG_ONE_FOR_ONE, 6, 1000, 1);
+
+	bring_up(h);
+	for (int i = 0; i < 6; i++) {
+		h->now = 10000 + 100 * (uint64_t)i;	/* 10000 .. 10500 */
+		crash_and_restart(h, "a");
+	}
+	h->now = 11200;	/* 10000 and 10100 have left the window; 10200 (one period ago) .. 10500 remain */
+	crash_and_restart(h, "a");
+	crash_and_restart(h, "a");
+	ck_assert(!eng_gave_up(h->e));
+	EQ(CRASH(h, "a"), "a=stopping a:cleanup");	/* the seventh in the window */
+	EQ(EMPTY(h, "a"), "a=failed give_up");
+	ck_assert_uint_eq(eng_child_restarts(ch(h, "a")), 8);
+	h_free(h);
+}
+END_TEST
+
 START_TEST(third_crash_with_intensity_two_gives_up)
 {
 	struct h *h = h_stable0(ENG_LEVEL_COLONY, ENG_ONE_FOR_ONE, 2, 60000, 3);
@@ -1650,6 +1675,7 @@ tcase_intensity(void)
 	tcase_add_test(t, crashes_wider_than_period_never_give_up);
 	tcase_add_test(t, crash_at_exactly_period_still_counts);
 	tcase_add_test(t, third_crash_with_intensity_two_gives_up);
+	tcase_add_test(t, window_larger_than_inline_ring_counts_exactly);
 	tcase_add_test(t, give_up_stops_backoff_children_at_once);
 	tcase_add_test(t, failing_to_start_uses_up_intensity);
 	tcase_add_test(t, ready_timeout_is_a_start_failure);

@@ -174,6 +174,37 @@ START_TEST(colony_ring_survives)
 }
 END_TEST
 
+/* A window of six restarts (more than the ring holds inline) carries over whole: the eighth gives up in both. */
+START_TEST(long_colony_ring_survives)
+{
+	struct eng *a = mk(ENG_LEVEL_COLONY, ENG_ONE_FOR_ONE, 7, 1, 0);
+	struct eng *b = mk(ENG_LEVEL_COLONY, ENG_ONE_FOR_ONE, 7, 1, 0);
+	char buf[1024];
+
+	start(a, 1);
+	for (int k = 0; k < 6; k++) {
+		uint64_t t = 10 + 1000 * (uint64_t)k;
+		crash(a, 0, t);
+		feed(a, ENG_EV_TIMER, 0, t + 1, false, ENG_TIMER_BACKOFF, buf, sizeof(buf));
+		feed(a, ENG_EV_SPAWNED, 0, t + 1, false, ENG_TIMER_NONE, buf, sizeof(buf));
+	}
+	ck_assert_uint_eq(eng_child_restarts(eng_child_at(a, 0)), 6);
+	copy_engine(a, b);
+	both(a, b, ENG_EV_EXITED, 0, 6010, false, ENG_TIMER_NONE);
+	both(a, b, ENG_EV_EMPTY, 0, 6010, false, ENG_TIMER_NONE);
+	both(a, b, ENG_EV_TIMER, 0, 6011, false, ENG_TIMER_BACKOFF);
+	both(a, b, ENG_EV_SPAWNED, 0, 6011, false, ENG_TIMER_NONE);
+	ck_assert(!eng_gave_up(b));
+	ck_assert_uint_eq(eng_child_restarts(eng_child_at(b, 0)), 7);
+	both(a, b, ENG_EV_EXITED, 0, 6500, false, ENG_TIMER_NONE);
+	both(a, b, ENG_EV_EMPTY, 0, 6500, false, ENG_TIMER_NONE);
+	ck_assert(eng_gave_up(a));
+	ck_assert(eng_gave_up(b));
+	eng_free(a);
+	eng_free(b);
+}
+END_TEST
+
 /* A child stopping (signal sent, shutdown timer armed) finishes its stop in the copy. */
 START_TEST(stopping_survives)
 {
@@ -356,6 +387,7 @@ engine_state_suite(void)
 	tcase_add_test(tc, backoff_survives);
 	tcase_add_test(tc, budget_survives);
 	tcase_add_test(tc, colony_ring_survives);
+	tcase_add_test(tc, long_colony_ring_survives);
 	tcase_add_test(tc, stopping_survives);
 	tcase_add_test(tc, group_survives);
 	tcase_add_test(tc, import_rejects);
