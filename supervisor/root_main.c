@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -494,7 +495,7 @@ root_pid1_end(struct root *r)
  * more sizes, and what the cache holds pins heap pages: the soak measured the
  * in-use heap and RSS rising 30-40 kB in ten minutes with it, and flat to the
  * byte without it. Tunables are read only at start, so the root turns the
- * cache off and executes itself once more (the same pid, argv and fds).
+ * cache off and executes itself once more (the same pid, name, argv and fds).
  * GLIBC_TUNABLES that already names tcache_count, any value, is left as it
  * is; a failed exec leaves the cache on. colonyd inherits the setting.
  */
@@ -504,14 +505,20 @@ root_tcache_off(char **argv)
 #ifdef __GLIBC__
 	static const char knob[] = "glibc.malloc.tcache_count=";
 	const char *t = getenv("GLIBC_TUNABLES");
-	char *v;
+	char self[PATH_MAX], *v;
+	ssize_t n;
 
 	if (t != NULL && strstr(t, knob) != NULL)
 		return;
+	/* By its real path, not /proc/self/exe: the process name (comm, what ps and
+	   pidof show) comes from the executed file's name. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return;
+	self[n] = '\0';
 	if (asprintf(&v, "%s%s%s0", t != NULL ? t : "", t != NULL && *t != '\0' ? ":" : "", knob) < 0)
 		return;
 	if (setenv("GLIBC_TUNABLES", v, 1) == 0)
-		execv("/proc/self/exe", argv);
+		execv(self, argv);
 	free(v);
 #else
 	(void)argv;

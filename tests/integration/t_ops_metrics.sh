@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_ops_metrics.sh: colonyctl metrics is Prometheus text that the official client's parser reads, with every family per colony and service, and the README's textfile-collector line works.
+# t_ops_metrics.sh: colonyctl metrics is Prometheus text that the official client's parser reads, with every family per colony and service and the root's memory, and the README's textfile-collector line works; the root runs without glibc's malloc cache, under its own name.
 source "$(dirname "$0")/lib.sh"
 
 {
@@ -9,6 +9,10 @@ source "$(dirname "$0")/lib.sh"
 	colony_ini idle "network = host" "autostart = no"
 } >"$CONF"
 start_root
+# The root turned glibc's malloc cache off by executing itself again: same pid, same name for ps and pidof.
+assert_eq "$(cat "/proc/$ROOT_PID/comm")" "colony-supervis" "the root's process name"
+tr '\0' '\n' <"/proc/$ROOT_PID/environ" | grep -qx 'GLIBC_TUNABLES=glibc.malloc.tcache_count=0' ||
+	die "the root runs with glibc's malloc cache"
 wait_for 10 all_running m m/s m/mem || die "did not start: $(ctl status)"
 old=$(pid_of m/s)
 kill -KILL "$old"
