@@ -24,7 +24,7 @@ B       := build/sanitize
 endif
 
 LIB_SRC     := $(wildcard config/*.c) $(wildcard netns/*.c) \
-	$(wildcard supervisor/engine*.c) supervisor/proto.c supervisor/cgroup.c supervisor/util.c \
+	$(wildcard supervisor/engine*.c) supervisor/proto.c supervisor/cgroup.c supervisor/util.c supervisor/clonevm.c \
 	supervisor/handover.c supervisor/request.c supervisor/timerheap.c supervisor/filter.c
 ROOT_SRC    := $(wildcard supervisor/root*.c)
 CTL_SRC     := $(wildcard supervisor/ctl*.c)

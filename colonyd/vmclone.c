@@ -12,6 +12,7 @@
 
 #include "colonyd/child.h"
 #include "colonyd/colonyd.h"
+#include "supervisor/clonevm.h"
 
 /*
  * posix_spawn shares the parent's memory too, but with CLONE_VFORK, which
@@ -24,11 +25,11 @@
  * to the new program's memory, or the child exited) or when the pidfd says
  * the child exited, whichever colonyd sees first.
  *
- * x86_64 only (the entry below is assembly), and not under AddressSanitizer,
- * which cannot follow a second process on a stack it did not make; elsewhere
- * clone3 copies the address space as fork does.
+ * x86_64 only (child.h's raw system calls), and not under AddressSanitizer
+ * (supervisor/clonevm.h); elsewhere clone3 copies the address space as fork
+ * does.
  */
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && CLONEVM
 #define CD_VM_CLONE 1
 #else
 #define CD_VM_CLONE 0
@@ -46,43 +47,10 @@ struct cd_slot {
 };
 
 #if CD_VM_CLONE
-static int __attribute__((noreturn))
+static void __attribute__((noreturn))
 vm_child_entry(void *arg)
 {
 	cd_child_main(arg);
-}
-
-/*
- * clone3; the child starts on the stack given in a and calls fn(arg), then
- * exits with its value (fn never returns here). Returns the pid or -errno.
- */
-static long
-vm_clone3(struct cd_clone_args *a, int (*fn)(void *), void *arg)
-{
-	register long rax __asm__("rax") = SYS_clone3;
-	register struct cd_clone_args *rdi __asm__("rdi") = a;
-	register long rsi __asm__("rsi") = sizeof(*a);
-	register int (*r12)(void *) __asm__("r12") = fn;
-	register void *r13 __asm__("r13") = arg;
-
-	/* syscall keeps every register but rax, rcx and r11, in both processes. */
-	__asm__ volatile(
-	    "syscall\n\t"
-	    "test %%rax, %%rax\n\t"
-	    "jnz 1f\n\t"
-	    "xor %%ebp, %%ebp\n\t"
-	    "and $-16, %%rsp\n\t"
-	    "mov %%r13, %%rdi\n\t"
-	    "call *%%r12\n\t"
-	    "mov %%eax, %%edi\n\t"
-	    "mov %[exit], %%eax\n\t"
-	    "syscall\n\t"
-	    "hlt\n"
-	    "1:"
-	    : "+r"(rax)
-	    : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13), [exit] "i"(SYS_exit_group)
-	    : "rcx", "r11", "memory", "cc");
-	return rax;
 }
 
 static struct cd_slot *
@@ -141,7 +109,7 @@ cd_vm_clone(struct cd_svc *svc, struct cd_clone_args *a, const struct cd_child *
 	a->flags |= CLONE_VM;
 	a->stack = (uint64_t)(uintptr_t)(s->map + CD_VM_GUARD);
 	a->stack_size = CD_VM_STACK;
-	pid = vm_clone3(a, vm_child_entry, &s->child);
+	pid = clonevm_raw(a, sizeof(*a), vm_child_entry, &s->child);
 	a->flags &= ~(uint64_t)CLONE_VM;
 	a->stack = a->stack_size = 0;
 	if (pid < 0) {

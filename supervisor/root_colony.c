@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "supervisor/clonevm.h"
 #include "supervisor/root.h"
 
 #ifndef CLONE_PIDFD
@@ -284,6 +285,12 @@ spawn_child(struct spawn_ctx *x)
 	_exit(127);
 }
 
+static void __attribute__((noreturn))
+spawn_child_vm(void *x)
+{
+	spawn_child(x);
+}
+
 /* clone3 straight into the cgroup; fall back to a plain clone (crun style: for any error).
    pidfd NULL: no pidfd (the fd budget is short, root_watch.c); its end comes by SIGCHLD. */
 static pid_t
@@ -292,6 +299,15 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	struct root_clone_args a;
 	pid_t pid;
 
+	/* Sharing the fd table, the root waits for the exec anyway: then the child also
+	   borrows its memory, as posix_spawn does, so no page table is copied or torn down. */
+	if (x->share) {
+		pid = clonevm((pidfd != NULL ? CLONE_PIDFD : 0) | ROOT_CLONE_INTO_CGROUP | CLONE_FILES |
+		    colony_ns_flags(x->c->cfg), pidfd != NULL ? 0 : SIGCHLD, pidfd, cgfd,
+		    spawn_child_vm, x);
+		if (pid > 0 || errno != ENOSYS)
+			goto done;
+	}
 	memset(&a, 0, sizeof(a));
 	/* exit_signal 0 with a pidfd: colonyd is a "clone child", so the orphan reaper's
 	   waitpid(-1) never takes it; its exit is read through the pidfd only. */
@@ -303,6 +319,7 @@ spawn_clone(struct spawn_ctx *x, int cgfd, int *pidfd)
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0)
 		spawn_child(x);
+done:
 	if (pid > 0 || (errno == EMFILE && pidfd != NULL))
 		return pid;	/* no fd for the pidfd: the caller tries without one */
 	static bool told;
