@@ -1,6 +1,7 @@
 /* main.c: colonyd, the per-colony supervisor started by colony-supervisor: arguments and the daemon's lifetime. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "colonyd/colonyd.h"
 #include "colonyd/confine.h"
+#include "netns/netns.h"
 #include "supervisor/filter.h"
 #include "supervisor/util.h"
 
@@ -15,7 +17,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: colonyd --colony NAME --fd N --state-dir DIR --log-dir DIR "
-	    "--cgroup REL [--filters N] [--adopt]\n(colonyd is started by colony-supervisor)\n");
+	    "--cgroup REL [--filters N] [--new-netns] [--adopt]\n(colonyd is started by colony-supervisor)\n");
 	exit(1);
 }
 
@@ -43,7 +45,8 @@ fd_arg_or_die(const char *opt, const char *s)
 }
 
 static int
-parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd, int *filters_fd)
+parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd, int *filters_fd,
+    bool *new_netns)
 {
 	static const struct option opts[] = {
 		{ "colony", required_argument, NULL, 'c' }, { "fd", required_argument, NULL, 'f' },
@@ -51,6 +54,7 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd, int *fi
 		{ "cgroup", required_argument, NULL, 'g' }, { "adopt", no_argument, NULL, 'a' },
 		{ "upgrade-state", required_argument, NULL, 'u' },
 		{ "filters", required_argument, NULL, 'F' },
+		{ "new-netns", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -70,6 +74,7 @@ parse_args(struct cd *cd, int argc, char **argv, int *fd, int *state_fd, int *fi
 		case 'a': break;	/* adoption of a running colony: handled like a fresh link */
 		case 'u': *state_fd = fd_arg_or_die("--upgrade-state", optarg); break;
 		case 'F': *filters_fd = fd_arg_or_die("--filters", optarg); break;
+		case 'N': *new_netns = true; break;
 		default: usage();
 		}
 	}
@@ -114,12 +119,20 @@ main(int argc, char **argv)
 	static struct cd cd;
 	struct filter_table *filters;
 	int linkfd, rc, state_fd = -1, filters_fd = -1;
+	bool new_netns = false;
+	char err[256];
 
 	util_heap_setup();
 	/* The checker of an upgrade only reads the document (upgrade.c). */
 	if (argc == 3 && strcmp(argv[1], "--check-upgrade") == 0)
 		return cd_upgrade_check(fd_arg(argv[2]));
-	parse_args(&cd, argc, argv, &linkfd, &state_fd, &filters_fd);
+	parse_args(&cd, argc, argv, &linkfd, &state_fd, &filters_fd, &new_netns);
+	/* network = private: the colony's namespace, made here beside the root's loop rather
+	   than in it, before any service can start; the root names it at our HELLO. */
+	if (new_netns && nns_enter_new(err, sizeof(err)) != 0) {
+		fprintf(stderr, "colonyd: colony %s: %s\n", cd.colony, err);
+		return 1;
+	}
 	filters = read_filters(filters_fd);
 	cd.self_exe = self_exe();
 	if (cd_setup(&cd, linkfd) < 0)

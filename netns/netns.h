@@ -18,6 +18,13 @@
 /* Create a new network namespace with `lo` up. *nsfd is an O_CLOEXEC fd on it. */
 int nns_create(int *nsfd, char *err, size_t errlen);
 
+/* The one exception to the rule above: unshare the calling process into a new network
+   namespace and bring its `lo` up (ioctls, no netlink: netns/self.c). For colonyd, which
+   makes its colony's private namespace itself before anything else (colonyd --new-netns). */
+int nns_enter_new(char *err, size_t errlen);
+/* Whether the network namespace nsfd refers to is the calling thread's own: 1, 0, or -1. */
+int nns_is_own(int nsfd);
+
 /* Bind-mount nsfd at NNS_RUN_DIR/<name> (as `ip netns add` does), making the
    directory a shared mount point first if needed. */
 int nns_publish(int nsfd, const char *name, char *err, size_t errlen);

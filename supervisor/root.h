@@ -79,6 +79,7 @@ struct colony {
 	bool net_reset;			/* network changed: rebuild the netns at next spawn */
 	bool published;
 	bool killed;			/* cgroup.kill was written: recreate the subtree before a spawn */
+	bool netns_wait;		/* colonyd makes its netns (--new-netns): named at its HELLO */
 	uint32_t addr;			/* address on its named network (host order), 0 = none */
 	char veth[16];
 	uint8_t exit_kind;		/* colonyd's last exit */
@@ -269,6 +270,7 @@ struct root_net *net_find(struct root *r, const char *name);
 int net_apply(struct root *r, const struct cfg *newc);
 void net_veth_name(struct root *r, struct colony *c);	/* the host end's name: "vc" + hash of the netns name */
 int net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen);
+int net_colony_take(struct root *r, struct colony *c, pid_t pid, char *err, size_t errlen);
 void net_colony_down(struct root *r, struct colony *c);
 int net_colony_open(struct root *r, struct colony *c);
 void net_colony_close(struct colony *c);

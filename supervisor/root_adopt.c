@@ -77,7 +77,7 @@ adopt_connect(struct root *r, struct colony *c, pid_t *pid)
 /* The netns colonyd lives in stays published under /run/netns while the colony exists;
    a spawn opens it from there (root_net.c), so no fd is kept. */
 static void
-adopt_netns(struct root *r, struct colony *c)
+adopt_netns(struct root *r, struct colony *c, pid_t pid)
 {
 	char name[256], err[512];
 	struct in_addr a;
@@ -87,6 +87,11 @@ adopt_netns(struct root *r, struct colony *c)
 		return;
 	snprintf(name, sizeof(name), "%s%s", r->cfg->sup.netns_prefix, c->name);
 	if (nns_open(name, &fd, err, sizeof(err)) != 0) {
+		/* A private one the previous root never named: it went before colonyd's
+		   HELLO (colonyd --new-netns). Name it now. */
+		if (c->cfg->net_mode == CFG_NET_PRIVATE && access(NNS_RUN_DIR, F_OK) == 0 &&
+		    net_colony_take(r, c, pid, err, sizeof(err)) == 0)
+			return;
 		root_log("colony %s: adopt: %s", c->name, err);
 		return;
 	}
@@ -192,7 +197,7 @@ adopt_one(struct root *r, struct colony *c)
 		return;
 	c->restored = true;
 	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
-	adopt_netns(r, c);
+	adopt_netns(r, c, pid);
 	fd = adopt_connect(r, c, &peer);
 	if (fd >= 0) {
 		adopt_link(r, c, fd, peer);

@@ -246,6 +246,7 @@ struct spawn_ctx {
 	bool share;		/* CLONE_FILES | CLONE_VFORK: copy only fds below keep (root_slots.c) */
 	unsigned keep;
 	bool attach;		/* fallback: join the cgroup ourselves */
+	bool new_netns;		/* network = private, none yet: colonyd makes it (--new-netns) */
 	unsigned v1;		/* hybrid: the v1 controllers to join (cg_v1_needed) */
 	char cg_colonyd[300];
 	char *argv[16];
@@ -363,7 +364,11 @@ spawn_prepare(struct root *r, struct colony *c, struct spawn_ctx *x)
 		if (c->net_reset || c->published)
 			net_colony_down(r, c);
 		c->net_reset = false;
-		if (net_colony_up(r, c, err, sizeof(err)) != 0) {
+		/* A private namespace (only lo) colonyd makes itself: half a millisecond of
+		   kernel work per colony, better spent beside the root's loop than in it.
+		   The root names it (publishes it) at colonyd's HELLO (root_link.c). */
+		x->new_netns = cc->net_mode == CFG_NET_PRIVATE;
+		if (!x->new_netns && net_colony_up(r, c, err, sizeof(err)) != 0) {
 			root_log("colony %s: network: %s", c->name, err);
 			return -1;
 		}
@@ -410,6 +415,8 @@ spawn_argv(struct root *r, struct colony *c, struct spawn_ctx *x)
 		x->argv[i++] = "--filters";
 		x->argv[i++] = "4";
 	}
+	if (x->new_netns)
+		x->argv[i++] = "--new-netns";
 	x->argv[i] = NULL;
 	/* Ours, with glibc's malloc cache off (root_tcache_off): building a seccomp filter
 	   frees thousands of small chunks, and the cache kept up to 7 of each size scattered
@@ -476,6 +483,7 @@ colony_spawn_in(struct root *r, struct colony *c)
 		return -1;
 	}
 	colony_set_pid(r, c, pid);
+	c->netns_wait = x.new_netns;
 	watch_spawned(r, c, pidfd, true);
 	c->oom_base = cg_oom_kills(&r->cg, c->cgroup);
 	link_attach(r, c, sv[0]);
@@ -513,6 +521,7 @@ colony_reap(struct root *r, struct colony *c)
 	} else if (si.si_pid == 0)
 		return;		/* not yet */
 	adopt_forget(r, c);
+	c->netns_wait = false;	/* its namespace, never named, went with it */
 	watch_reaped(r, c);
 	bool clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (si.si_code == CLD_EXITED) {

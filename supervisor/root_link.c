@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,21 @@ link_service(struct root *r, struct colony *c, const struct proto_service *m, in
 	cmd_svc_state_changed(r, c, s->name, s->state);
 }
 
+/* colonyd made its private namespace before its HELLO: name it. A colonyd whose
+   namespace cannot be named is killed: its exit is a start failure, as any set-up's. */
+static int
+link_take_netns(struct root *r, struct colony *c)
+{
+	char err[256];
+
+	c->netns_wait = false;
+	if (net_colony_take(r, c, c->pid, err, sizeof(err)) == 0)
+		return 0;
+	root_log("colony %s: network: %s", c->name, err);
+	watch_kill(c, SIGKILL);
+	return -1;
+}
+
 static int
 link_message(struct root *r, struct colony *c, const struct proto_msg *m, int fd)
 {
@@ -158,6 +174,8 @@ link_message(struct root *r, struct colony *c, const struct proto_msg *m, int fd
 			root_log("colony %s: hello from colony %s", c->name, m->u.hello.colony);
 			return -1;
 		}
+		if (c->netns_wait)
+			return link_take_netns(r, c);
 		break;
 	case PROTO_SERVICE:
 		link_service(r, c, &m->u.service, fd);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,40 @@ net_colony_up(struct root *r, struct colony *c, char *err, size_t errlen)
 fail:
 	net_colony_down(r, c);
 	return -1;
+}
+
+/*
+ * network = private: colonyd made the namespace itself, with lo up (colonyd
+ * --new-netns), before its HELLO. Name it as if the root had made it: publish
+ * it under /run/netns. A colonyd still in the root's namespace made none.
+ */
+int
+net_colony_take(struct root *r, struct colony *c, pid_t pid, char *err, size_t errlen)
+{
+	char path[64], name[256];
+	int fd, own;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((own = nns_is_own(fd)) != 0) {
+		if (own > 0)
+			snprintf(err, errlen, "colonyd made no network namespace");
+		else
+			snprintf(err, errlen, "%s: stat: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	net_ns_name(r, c, name, sizeof(name));
+	if (nns_publish(fd, name, err, errlen) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	c->published = true;
+	return 0;
 }
 
 void

@@ -335,7 +335,8 @@ upg_busy(const struct root *r)
 			return true;
 	for (size_t i = 0; i < eng_count(r->eng); i++) {
 		const struct colony *c = eng_child_data(eng_child_at(r->eng, i));
-		if (c->reload_req != NULL || c->waits != NULL || c->adopt != NULL)
+		if (c->reload_req != NULL || c->waits != NULL || c->adopt != NULL ||
+		    c->netns_wait)
 			return true;
 	}
 	return r->q_len > 0 || r->cup != NULL;
