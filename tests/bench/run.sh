@@ -66,12 +66,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for h in observe floor clock waitgone; do
+for h in observe floor clock waitgone netnscost; do
 	cc -O2 -Wall -Wextra -o "$HB/$h" "$here/$h.c" || { echo "cannot build $h" >&2; exit 1; }
 done
 
 now() { "$HB/clock"; }
 memavail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+# cpu_ms: CPU time every core has spent busy since boot (user, nice, system, irq, softirq, steal), in ms.
+HZ=$(getconf CLK_TCK)
+cpu_ms() { awk -v hz="$HZ" '/^cpu / { printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / hz }' /proc/stat; }
 # memper M0 M1 M2: kB per unit from MemAvailable before start, while running, and 2 s after the stop:
 # "MEAN FALL RISE". Others' work on this machine moves MemAvailable too; the two halves show how much.
 memper() {
@@ -291,54 +294,59 @@ fi
 
 # ---- 2. s6-svscan with N_MANY services: start, memory, stop ----
 
-if want many; then
-S6_START="" S6_STOP="" S6_MEM="" m1=""
-if command -v s6-svscan >/dev/null; then
-	log "s6-svscan with $N_MANY services"
-	scan=$T/scan
-	mkdir -p "$scan"
-	for i in $(seq "$N_MANY"); do
-		mkdir "$scan/s$i"
-		ln -s "$STAMP" "$scan/s$i/run"
-	done
-	sync
-	sleep 1
-	m0=$(memavail)
-	t0=$(now)
-	STAMP_FILE=stamp.out s6-svscan -c $((2 * N_MANY)) "$scan" </dev/null >/dev/null 2>&1 &
-	SV_PID=$!
-	disown "$SV_PID"
-	remember "$SV_PID" s6-svscan
-	if t1=$(wait_stamps "$scan" '*/stamp.out' "$N_MANY" 120 "$SV_PID"); then
-		S6_START=$(ms "$t0" "$t1")
+# s6_round TAG: sets <TAG>_START, _STOP, _MEM, _CPU (empty when s6 is missing or failed).
+s6_round() {
+	local tag=$1 scan i m0 m1="" c0 t0 t1 t2 t3 pids p
+	# shellcheck disable=SC2034 # read back through the eval at the end
+	local start="" stop="" mem="" cpu=""
+	if command -v s6-svscan >/dev/null; then
+		log "s6-svscan with $N_MANY services"
+		scan=$(mktemp -d "$T/scan.XXXX")
+		for i in $(seq "$N_MANY"); do
+			mkdir "$scan/s$i"
+			ln -s "$STAMP" "$scan/s$i/run"
+		done
+		sync
+		sleep 1
+		m0=$(memavail)
+		c0=$(cpu_ms)
+		t0=$(now)
+		STAMP_FILE=stamp.out s6-svscan -c $((2 * N_MANY)) "$scan" </dev/null >/dev/null 2>&1 &
+		SV_PID=$!
+		disown "$SV_PID"
+		remember "$SV_PID" s6-svscan
+		if t1=$(wait_stamps "$scan" '*/stamp.out' "$N_MANY" 120 "$SV_PID"); then
+			start=$(ms "$t0" "$t1")
+			cpu=$(($(cpu_ms) - c0))
+			sleep 2
+			m1=$(memavail)
+		fi
+		pids=$({ echo "$SV_PID"; cat /proc/"$SV_PID"/task/*/children | tr ' ' '\n'; awk '{ print $1 }' "$scan"/*/stamp.out; } 2>/dev/null)
+		for p in $(cat /proc/"$SV_PID"/task/*/children 2>/dev/null); do remember "$p" s6-supervise; done
+		t2=$(now)
+		s6-svscanctl -t "$scan"
+		if t3=$(printf '%s\n' "$pids" | "$HB/waitgone" 60000); then
+			[ -n "$start" ] && stop=$(ms "$t2" "$t3")
+		fi
+		kill -KILL "$SV_PID" 2>/dev/null
 		sleep 2
-		m1=$(memavail)
+		mem=$(memper "$m0" "$m1" "$(memavail)")
 	fi
-	pids=$({ echo "$SV_PID"; cat /proc/"$SV_PID"/task/*/children | tr ' ' '\n'; awk '{ print $1 }' "$scan"/*/stamp.out; } 2>/dev/null)
-	for p in $(cat /proc/"$SV_PID"/task/*/children 2>/dev/null); do remember "$p" s6-supervise; done
-	t2=$(now)
-	s6-svscanctl -t "$scan"
-	if t3=$(printf '%s\n' "$pids" | "$HB/waitgone" 60000); then
-		[ -n "$S6_START" ] && S6_STOP=$(ms "$t2" "$t3")
-	fi
-	kill -KILL "$SV_PID" 2>/dev/null
-	sleep 2
-	S6_MEM=$(memper "$m0" "$m1" "$(memavail)")
-fi
+	eval "${tag}_START=\$start ${tag}_STOP=\$stop ${tag}_MEM=\$mem ${tag}_CPU=\$cpu"
+}
 
-fi
 # ---- 3. N_MANY colonies: host (memory), then private (start, memory, RSS, idle, stop) ----
 
 # many_colonies TAG NETWORK IDLE: sets <TAG>_START, _RUN, _MEM, _RSS, _PRIV, _CSW, _STOP, _ERR.
 many_colonies() {
 	local tag=$1 net=$2 idle=$3 t0 t1 m0 m1="" pids cs0 cs1 i err=""
 	# shellcheck disable=SC2034 # read back through the eval at the end
-	local start="" run="" mem="" rss="" priv="" csw="" stop=""
+	local start="" run="" mem="" rss="" priv="" csw="" stop="" cpu="" c0
 	log "$N_MANY colonies, network = $net"
 	# A directory of its own, made before the clock starts, as each s6 service has: creating files in
 	# one that a previous run had just emptied cost ext4 here 0.05-0.6 ms each.
-	local st=$T/st-$tag
-	mkdir "$st"
+	local st
+	st=$(mktemp -d "$T/st-$tag.XXXX")
 	{
 		supervisor_section
 		for i in $(seq "$N_MANY"); do
@@ -349,6 +357,7 @@ many_colonies() {
 	sync
 	sleep 1
 	m0=$(memavail)
+	c0=$(cpu_ms)
 	t0=$(now)
 	if ! start_root "$T/many.ini"; then
 		err=$(cat "$T/why")
@@ -356,6 +365,7 @@ many_colonies() {
 		err="only $(cat "$T/seen") of $N_MANY services stamped (root: $(tail -1 "$T/root.out"))"
 	else
 		start=$(ms "$t0" "$t1")
+		cpu=$(($(cpu_ms) - c0))
 		if wait_running "$N_MANY"; then
 			run=$(ms "$t0" "$(now)")
 		else
@@ -390,12 +400,31 @@ many_colonies() {
 	# Network namespaces are freed asynchronously by the kernel.
 	sleep 2
 	mem=$(memper "$m0" "$m1" "$(memavail)")
-	eval "${tag}_START=\$start ${tag}_RUN=\$run ${tag}_MEM=\$mem ${tag}_RSS=\$rss ${tag}_PRIV=\$priv ${tag}_CSW=\$csw ${tag}_STOP=\$stop ${tag}_ERR=\$err"
+	eval "${tag}_START=\$start ${tag}_RUN=\$run ${tag}_MEM=\$mem ${tag}_RSS=\$rss ${tag}_PRIV=\$priv ${tag}_CSW=\$csw ${tag}_STOP=\$stop ${tag}_ERR=\$err ${tag}_CPU=\$cpu"
 }
 
+# median V...: the middle of the numbers given ("-" and empty ones are left out).
+median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
+
 if want many; then
+s6_round S6
+log "the CPU of a network namespace"
+NETNS=$("$HB/netnscost" 400 2>/dev/null)
 many_colonies HOST host no
 many_colonies PRIV private yes
+# Cold start and stop-all swing by a third between runs on this machine: more rounds of
+# s6-svscan and private colonies, interleaved, and the targets compare their medians.
+ROUNDS=${BENCH_ROUNDS:-3}
+S6_STARTS=$S6_START S6_STOPS=$S6_STOP PRIV_STARTS=$PRIV_START PRIV_STOPS=$PRIV_STOP
+for r in $(seq 2 "$ROUNDS"); do
+	log "cold start and stop-all, round $r of $ROUNDS"
+	s6_round S6R
+	many_colonies PRIVR private no
+	S6_STARTS="$S6_STARTS ${S6R_START:--}" S6_STOPS="$S6_STOPS ${S6R_STOP:--}"
+	PRIV_STARTS="$PRIV_STARTS ${PRIVR_START:--}" PRIV_STOPS="$PRIV_STOPS ${PRIVR_STOP:--}"
+done
+# shellcheck disable=SC2086 # lists of numbers
+{ S6_START_M=$(median $S6_STARTS); S6_STOP_M=$(median $S6_STOPS); PRIV_START_M=$(median $PRIV_STARTS); PRIV_STOP_M=$(median $PRIV_STOPS); }
 
 fi
 # ---- 4. scale: restart latency at 10 and at SCALE colonies ----
@@ -470,18 +499,26 @@ else
 fi
 fi
 if want many; then
-if [ -n "$PRIV_START" ]; then
-	row "cold start $N_MANY, Colony private" "${PRIV_START} ms all stamped (${PRIV_RUN:--} ms all running)" \
-		"<= s6-svscan ${S6_START:--} ms" "$(okmiss le "$PRIV_START" "$S6_START")"
+if [ -n "$PRIV_START_M" ]; then
+	row "cold start $N_MANY, Colony private" "median ${PRIV_START_M} ms all stamped (rounds: ${PRIV_STARTS})" \
+		"<= s6-svscan ${S6_START_M:--} ms ($(ratio "$PRIV_START_M" "${S6_START_M:--}")x)" \
+		"$(okmiss le "$PRIV_START_M" "${S6_START_M:--}")"
+	row "" "round 1: ${PRIV_RUN:--} ms all running; CPU ${PRIV_CPU:--} ms"
 else
-	row "cold start $N_MANY, Colony private" "FAILED: $PRIV_ERR" "<= s6-svscan ${S6_START:--} ms" MISSED
+	row "cold start $N_MANY, Colony private" "FAILED: $PRIV_ERR" "<= s6-svscan ${S6_START_M:--} ms" MISSED
 fi
-row "cold start $N_MANY, Colony host" "${HOST_START:--} ms all stamped (${HOST_RUN:--} ms all running)" "" "info"
-row "cold start $N_MANY, s6-svscan -c $((2 * N_MANY))" "${S6_START:-failed} ms all stamped"
-row "stop-all $N_MANY, Colony private" "${PRIV_STOP:-failed} ms (SIGTERM to root, until all gone)" \
-	"<= s6-svscan ${S6_STOP:--} ms" "$(okmiss le "$PRIV_STOP" "$S6_STOP")"
+row "cold start $N_MANY, Colony host" "${HOST_START:--} ms all stamped (${HOST_RUN:--} ms all running; CPU ${HOST_CPU:--} ms)" \
+	"$(ratio "${HOST_START:--}" "${S6_START:--}")x s6-svscan's round 1" "info"
+row "cold start $N_MANY, s6-svscan -c $((2 * N_MANY))" "median ${S6_START_M:-failed} ms all stamped (rounds: ${S6_STARTS})" \
+	"round 1: CPU ${S6_CPU:--} ms"
+# What a private colony has and an s6 service has not: its network namespace.
+nsus=$(field "$NETNS" netns_us)
+row "  a network namespace (lo up)" "${nsus:--} us of CPU each, net of fork+exit ($(field "$NETNS" fork_us) us)" \
+	"x $N_MANY: $(awk -v u="${nsus:-0}" -v n="$N_MANY" 'BEGIN { printf "%.0f", u * n / 1000 }') ms CPU" "info"
+row "stop-all $N_MANY, Colony private" "median ${PRIV_STOP_M:-failed} ms (rounds: ${PRIV_STOPS}; SIGTERM until all gone)" \
+	"<= s6-svscan ${S6_STOP_M:--} ms" "$(okmiss le "${PRIV_STOP_M:--}" "${S6_STOP_M:--}")"
 row "stop-all $N_MANY, Colony host" "${HOST_STOP:-failed} ms" "" "info"
-row "stop-all $N_MANY, s6-svscan" "${S6_STOP:-failed} ms (svscanctl -t, until all gone)"
+row "stop-all $N_MANY, s6-svscan" "median ${S6_STOP_M:-failed} ms (rounds: ${S6_STOPS}; svscanctl -t)"
 # memrow MEM: "MEAN kB (MemAvailable -FALL at start, +RISE after stop)".
 memrow() { [ -n "$1" ] && set -- $1 && printf '%s kB (MemAvailable %+d at start, %+d after stop)' "$1" "$((-$2))" "$3" || echo failed; }
 row "memory per colony, host" "$(memrow "$HOST_MEM")" \
