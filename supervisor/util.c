@@ -4,6 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+/* From the sanitizers' allocator_interface.h, which gcc's Debian packages lack. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+size_t __sanitizer_get_heap_size(void);
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,7 +288,11 @@ util_heap_trim(void)
 void
 util_heap_stats(size_t *inuse, size_t *held)
 {
-#ifdef __GLIBC__
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's allocator replaces glibc's: ask it. */
+	*inuse = __sanitizer_get_current_allocated_bytes();
+	*held = __sanitizer_get_heap_size();
+#elif defined(__GLIBC__)
 	struct mallinfo2 mi = mallinfo2();
 
 	*inuse = mi.uordblks + mi.hblkhd;
