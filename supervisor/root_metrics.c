@@ -115,12 +115,15 @@ static void
 metrics_self(struct util_str *s)
 {
 	size_t inuse, held;
-	char statm[128];
-	unsigned long pages = 0, resident = 0;
+	char statm[128], *p;
+	unsigned long resident = 0;
 
 	util_heap_stats(&inuse, &held);
-	if (util_read_file("/proc/self/statm", statm, sizeof(statm)) > 0)
-		sscanf(statm, "%lu %lu", &pages, &resident);
+	/* "size resident shared ...", in pages */
+	if (util_read_file("/proc/self/statm", statm, sizeof(statm)) > 0) {
+		(void)strtoul(statm, &p, 10);
+		resident = strtoul(p, NULL, 10);
+	}
 	util_str_printf(s, "# HELP colony_supervisor_resident_bytes The root's resident memory.\n"
 	    "# TYPE colony_supervisor_resident_bytes gauge\n"
 	    "colony_supervisor_resident_bytes %llu\n"
