@@ -139,11 +139,14 @@ start_root() {
 	return 1
 }
 
-# tree_pids: the root, its children (colonyds) and the services in our stamp files.
+# tree_pids: the root, its children (colonyds) and the services in the stamp files of the
+# current run, in CUR_ST.
+CUR_ST=$T/st
 tree_pids() {
 	echo "$ROOT_PID"
 	cat /proc/"$ROOT_PID"/task/*/children 2>/dev/null | tr ' ' '\n'
-	find "$T" -path "$T/st*" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
+	# Only this run's: an earlier run's pids may belong to other processes by now.
+	find "$CUR_ST" -name '*.stamp' -exec tail -qn1 {} + 2>/dev/null | awk '{ print $1 }'
 }
 
 # stop_root TIMEOUT_MS: SIGTERM, then wait for the whole tree; SIGKILL the root if it hangs.
@@ -347,6 +350,7 @@ many_colonies() {
 	# one that a previous run had just emptied cost ext4 here 0.05-0.6 ms each.
 	local st
 	st=$(mktemp -d "$T/st-$tag.XXXX")
+	CUR_ST=$st
 	{
 		supervisor_section
 		for i in $(seq "$N_MANY"); do
@@ -437,6 +441,7 @@ if [ -n "$SCALE" ]; then
 		local n=$1 i
 		local st=$T/st-scale$n
 		mkdir "$st"
+		CUR_ST=$st
 		{
 			supervisor_section
 			colony c1 private | sed "s|$T/st/c1.stamp|$st/c1.stamp|"
