@@ -89,7 +89,7 @@ adopt_netns(struct root *r, struct colony *c, pid_t pid)
 	if (nns_open(name, &fd, err, sizeof(err)) != 0) {
 		/* A private one the previous root never named: it went before colonyd's
 		   HELLO (colonyd --new-netns). Name it now. */
-		if (c->cfg->net_mode == CFG_NET_PRIVATE && access(NNS_RUN_DIR, F_OK) == 0 &&
+		if (c->cfg->net_mode == CFG_NET_PRIVATE &&
 		    net_colony_take(r, c, pid, err, sizeof(err)) == 0)
 			return;
 		root_log("colony %s: adopt: %s", c->name, err);
