@@ -64,6 +64,33 @@ ctl_bind(struct root *r, const char *path)
 	return fd;
 }
 
+/*
+ * One fd held in reserve for the control socket: when colonies have used the
+ * fd table up to RLIMIT_NOFILE, the root gives it up to accept one client, so
+ * an operator still gets in (to stop what is failing, say), and takes it back
+ * when a client goes. With none left either, the root stops watching the
+ * socket for CTL_FULL_MS instead of spinning on a connection it cannot take.
+ */
+#define CTL_FULL_MS 100
+static int ctl_spare = -1;
+static void ctl_resume(struct root *r, struct root_timer *t);
+static struct root_timer ctl_paused = { TH_NODE_INIT, ctl_resume, NULL };
+
+static void
+ctl_keep_spare(void)
+{
+	if (ctl_spare < 0)
+		ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void
+ctl_resume(struct root *r, struct root_timer *t)
+{
+	(void)t;
+	if (r->listenfd >= 0 && root_watch_mod(r, r->listenfd, EPOLLIN, &r->w_listen) != 0)
+		root_log("control socket: epoll: %s", strerror(errno));
+}
+
 int
 ctl_listen(struct root *r)
 {
@@ -75,6 +102,7 @@ ctl_listen(struct root *r)
 	if (r->listenfd < 0)
 		return -1;
 	r->w_listen.kind = RW_LISTEN;
+	ctl_keep_spare();
 	return root_watch_add(r, r->listenfd, EPOLLIN, &r->w_listen);
 }
 
@@ -123,6 +151,7 @@ ctl_kill(struct root *r, struct root_client *cl)
 	root_watch_del(r, cl->fd);
 	close(cl->fd);
 	cl->fd = -1;
+	ctl_keep_spare();
 	root_timer_cancel(r, &cl->idle);
 	if (cl->events)
 		ctl_subscribers--;
@@ -250,8 +279,20 @@ ctl_accept(struct root *r)
 {
 	struct ucred peer;
 
+	ctl_keep_spare();
 	for (;;) {
 		int fd = accept4(r->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			if (ctl_spare >= 0) {
+				close(ctl_spare);
+				ctl_spare = -1;
+				continue;
+			}
+			root_log("accept: %s: the control socket waits %d ms", strerror(errno), CTL_FULL_MS);
+			if (root_watch_mod(r, r->listenfd, 0, &r->w_listen) == 0)
+				root_timer_set(r, &ctl_paused, util_mono_ms() + CTL_FULL_MS);
+			return;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				root_log("accept: %s", strerror(errno));
@@ -452,7 +493,11 @@ ctl_close_all(struct root *r)
 	while (r->clients != NULL)
 		ctl_kill(r, r->clients);
 	ctl_reap_dead();
+	root_timer_cancel(r, &ctl_paused);
 	if (r->listenfd >= 0)
 		close(r->listenfd);
 	r->listenfd = -1;
+	if (ctl_spare >= 0)
+		close(ctl_spare);
+	ctl_spare = -1;
 }

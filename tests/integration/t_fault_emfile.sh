@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_fault_emfile.sh: colonies started while the root is at RLIMIT_NOFILE fail with EMFILE and are reported; the root stays up and answers, holds no stray fds, and they recover once fds are available.
+# t_fault_emfile.sh: colonies started while the root is at RLIMIT_NOFILE fail with EMFILE and are reported; the root stays up and answers, even with its fd table full to the last slot (a spare fd, no spinning accept), holds no stray fds, and they recover once fds are available.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/fault.sh"
 
@@ -21,6 +21,18 @@ wait_for 30 grep -q "Too many open files" "$T/root.out" || die "no EMFILE report
 for _ in 1 2 3; do timeout 20 "$BUILD/colonyctl" -s "$SOCK" status keep >/dev/null || die "no answer at the limit"; done
 kill -0 "$ROOT_PID" || die "root died at the limit"
 [ "$(root_fds)" -le $limit ] || die "over the limit?"
+# Full to the last slot: the lowest free fd number as the limit, so no new fd fits. Every answer
+# comes through the spare fd, given up for the client and taken back when it goes; clients at once
+# wait their turn while the socket is unwatched (CTL_FULL_MS), and accept does not spin.
+low=$(ls "/proc/$ROOT_PID/fd" | sort -n | awk 'BEGIN { n = 0 } $1 == n { n++ } END { print n }')
+prlimit --pid "$ROOT_PID" --nofile=$low:
+for _ in 1 2 3; do timeout 20 "$BUILD/colonyctl" -s "$SOCK" status keep >/dev/null || die "no answer with the fd table full"; done
+cpids=""
+for i in 1 2 3 4; do timeout 20 "$BUILD/colonyctl" -s "$SOCK" status keep >"$T/full$i" 2>&1 & cpids="$cpids $!"; done
+for p in $cpids; do wait "$p" || die "a client failed with the fd table full: $(cat "$T"/full*)"; done
+waits=$(grep -c "the control socket waits" "$T/root.out" || true)
+[ "$waits" -lt 200 ] || die "accept spun with the fd table full ($waits reports)"
+kill -0 "$ROOT_PID" || die "root died with the fd table full"
 grep "Too many open files" "$T/root.out" | sed 's/^/    /' | sort | uniq -c | head >&2
 prlimit --pid "$ROOT_PID" --nofile=$soft:
 # Answers again; the colonies that failed come up by the root's own restarts or a start.
